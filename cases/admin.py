@@ -1,0 +1,118 @@
+from django.contrib import admin, messages
+
+from . import services
+from .errors import CaseError
+from .models import ActionLog, Case, Decision, MatchResult, PlatformMeasure
+from .roles import Actor
+
+
+class ActionLogInline(admin.TabularInline):
+    model = ActionLog
+    extra = 0
+    fields = ["created_at", "actor_label", "action", "from_state", "to_state", "reasons"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["pk", "reference", "state", "verdict", "due_at", "claimed_by"]
+    list_filter = ["state", "verdict"]
+    search_fields = ["notice__reference", "notice__notifier_email"]
+    list_select_related = ["notice", "claimed_by"]
+    # State changes go through the services (the transitions table), never through a form.
+    readonly_fields = [
+        "notice",
+        "state",
+        "verdict",
+        "claimed_by",
+        "claim_expires_at",
+        "info_due_at",
+        "created_at",
+        "updated_at",
+    ]
+    fields = readonly_fields + ["due_at"]
+    inlines = [ActionLogInline]
+    actions = ["close_cases"]
+
+    @admin.display(description="Reference")
+    def reference(self, case):
+        return case.notice.reference
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Close the selected cases (legal/admin)")
+    def close_cases(self, request, queryset):
+        actor = Actor.staff(request.user)
+        for case in queryset:
+            try:
+                services.case_close(case_id=case.pk, actor=actor, reasons="Closed from admin.")
+            except CaseError as error:
+                self.message_user(request, f"Case {case.pk}: {error.message}", messages.ERROR)
+
+
+@admin.register(MatchResult)
+class MatchResultAdmin(admin.ModelAdmin):
+    list_display = ["item", "verdict", "distance", "best_variant", "checked_at"]
+    list_filter = ["verdict"]
+    readonly_fields = [f.name for f in MatchResult._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    """Decisions are append-only: an override is a new decision, never an edit."""
+
+    list_display = ["pk", "case", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome", "decided_at"]
+    readonly_fields = [f.name for f in Decision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlatformMeasure)
+class PlatformMeasureAdmin(admin.ModelAdmin):
+    list_display = ["pk", "item", "measure", "status", "attempts", "requested_at", "completed_at"]
+    list_filter = ["status", "measure"]
+    readonly_fields = [f.name for f in PlatformMeasure._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActionLog)
+class ActionLogAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the log is append-only."""
+
+    list_display = ["pk", "case", "created_at", "actor_label", "action", "from_state", "to_state"]
+    list_filter = ["action", "to_state"]
+    search_fields = ["case__notice__reference", "actor_label", "reasons"]
+    readonly_fields = [f.name for f in ActionLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

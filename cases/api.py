@@ -1,0 +1,114 @@
+"""Staff API: the review queue, a case, claiming, deciding and the action log."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Case, State, Verdict
+from .roles import Actor
+from .selectors import queue_cases
+from .serializers import (
+    ActionLogSerializer,
+    CaseSerializer,
+    DecideSerializer,
+    DecisionSerializer,
+)
+
+
+class CaseListAPI(generics.ListAPIView):
+    serializer_class = CaseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", enum=State.values, required=False),
+            OpenApiParameter("verdict", enum=Verdict.values, required=False),
+        ],
+        summary="The review queue, soonest due first",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from cases.errors import InvalidInput
+
+        state = self.request.query_params.get("state") or None
+        verdict = self.request.query_params.get("verdict") or None
+        if state and state not in State.values:
+            raise InvalidInput(f"state must be one of {', '.join(State.values)}.")
+        if verdict and verdict not in Verdict.values:
+            raise InvalidInput(f"verdict must be one of {', '.join(Verdict.values)}.")
+        return queue_cases(state=state, verdict=verdict)
+
+
+class CaseDetailAPI(generics.RetrieveAPIView):
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        return queue_cases()
+
+
+def _case_response(case_id: int) -> Response:
+    return Response(CaseSerializer(get_object_or_404(queue_cases(), pk=case_id)).data)
+
+
+class CaseClaimAPI(APIView):
+    @extend_schema(request=None, responses={200: CaseSerializer}, summary="Claim a case")
+    def post(self, request, pk):
+        services.case_claim(case_id=pk, actor=Actor.staff(request.user))
+        return _case_response(pk)
+
+
+class CaseReleaseAPI(APIView):
+    @extend_schema(request=None, responses={200: CaseSerializer}, summary="Release your claim")
+    def post(self, request, pk):
+        services.case_release(case_id=pk, actor=Actor.staff(request.user))
+        return _case_response(pk)
+
+
+class CaseDecideAPI(APIView):
+    @extend_schema(
+        request=DecideSerializer,
+        responses={200: DecisionSerializer},
+        summary="Decide a case you have claimed",
+    )
+    def post(self, request, pk):
+        get_object_or_404(Case, pk=pk)
+        serializer = DecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        decision = services.case_decide(
+            case_id=pk,
+            actor=Actor.staff(request.user),
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            measure=data.get("measure"),
+            items=[dict(item) for item in data.get("items", [])] or None,
+            private_notes=data.get("private_notes", ""),
+        )
+        return Response(DecisionSerializer(decision).data)
+
+
+class CaseCloseAPI(APIView):
+    @extend_schema(request=None, responses={200: CaseSerializer}, summary="Close a case")
+    def post(self, request, pk):
+        get_object_or_404(Case, pk=pk)
+        services.case_close(
+            case_id=pk, actor=Actor.staff(request.user), reasons=request.data.get("reasons", "")
+        )
+        return _case_response(pk)
+
+
+class CaseLogAPI(generics.ListAPIView):
+    serializer_class = ActionLogSerializer
+    pagination_class = None
+
+    @extend_schema(summary="The case's action log, oldest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        case = get_object_or_404(Case, pk=self.kwargs["pk"])
+        return case.log.order_by("pk")

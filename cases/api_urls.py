@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("cases/", api.CaseListAPI.as_view(), name="api-case-list"),
+    path("cases/<int:pk>/", api.CaseDetailAPI.as_view(), name="api-case-detail"),
+    path("cases/<int:pk>/claim/", api.CaseClaimAPI.as_view(), name="api-case-claim"),
+    path("cases/<int:pk>/release/", api.CaseReleaseAPI.as_view(), name="api-case-release"),
+    path("cases/<int:pk>/decide/", api.CaseDecideAPI.as_view(), name="api-case-decide"),
+    path("cases/<int:pk>/close/", api.CaseCloseAPI.as_view(), name="api-case-close"),
+    path("cases/<int:pk>/log/", api.CaseLogAPI.as_view(), name="api-case-log"),
+]

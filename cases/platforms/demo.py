@@ -1,0 +1,230 @@
+"""The adapter for the built-in demo platform (demo_platform), in the same process and database.
+
+It is what the embedded default moderates: a measure taken on a case really changes what the
+post's public page answers. It never makes a network request: a reported URL is only parsed and
+matched against the platform's own URL patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from demo_platform.models import Post, PostEvent, UploaderMessage
+
+from .base import (
+    ContentRef,
+    FetchedContent,
+    InvalidContentReference,
+    MeasureResult,
+    PlatformAdapter,
+    PlatformError,
+)
+
+CONTENT_ID_RE = re.compile(r"^post-(\d+)$", re.IGNORECASE)
+# Larger numbers cannot be a primary key (and would overflow the database integer).
+MAX_PK = 2**63 - 1
+# The URL names (demo_platform/urls.py) that designate one post.
+POST_URL_NAMES = {"demo_platform:post", "demo_platform:post_image"}
+# What each measure leaves the post as.
+TARGET_STATE = {
+    PostEvent.Measure.DELETE: Post.State.DELETED,
+    PostEvent.Measure.DISCONNECT_LINK: Post.State.DISCONNECTED,
+    PostEvent.Measure.BLOCK: Post.State.BLOCKED,
+    PostEvent.Measure.RESTORE: Post.State.LIVE,
+}
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _join_or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+class DemoPlatformAdapter(PlatformAdapter):
+    # --- reading -------------------------------------------------------------------------------
+
+    def resolve(self, reference: str) -> ContentRef:
+        text = (reference or "").strip()
+        if not text:
+            raise InvalidContentReference(
+                "Enter the address of a post page on this platform, for example "
+                f"{self._post_url(12)}, or a content id like post-12."
+            )
+        match = CONTENT_ID_RE.match(text)
+        pk = int(match.group(1)) if match else self._pk_from_url(text)
+        if pk > MAX_PK or not Post.objects.filter(pk=pk).exists():
+            raise InvalidContentReference(f"post-{pk} does not exist on this platform.")
+        return ContentRef(content_id=f"post-{pk}", url=self._post_url(pk))
+
+    def fetch_content(self, content_id: str) -> FetchedContent:
+        post = self._get_post(content_id, Post.objects.select_related("account"))
+        # The bytes are returned whatever the state: the platform keeps them (a restore needs
+        # them) and the reviewer compares them; ``status`` says what the public sees.
+        return FetchedContent(
+            content_id=post.content_id,
+            url=self._post_url(post.pk),
+            uploader_id=post.account.handle,
+            uploader_name=post.account.display_name,
+            image_bytes=bytes(post.image) if post.image else None,
+            status=post.state,
+        )
+
+    # --- measures ------------------------------------------------------------------------------
+
+    def delete(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
+        return self._apply(content_id, PostEvent.Measure.DELETE, idempotency_key)
+
+    def disconnect_link(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
+        return self._apply(content_id, PostEvent.Measure.DISCONNECT_LINK, idempotency_key)
+
+    def block(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
+        return self._apply(content_id, PostEvent.Measure.BLOCK, idempotency_key)
+
+    def restore(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
+        return self._apply(content_id, PostEvent.Measure.RESTORE, idempotency_key)
+
+    def notify_uploader(self, content_id: str, *, subject: str, body: str) -> MeasureResult:
+        post = self._get_post(content_id, Post.objects.select_related("account"))
+        account = post.account
+        message = UploaderMessage.objects.create(
+            account=account, post=post, subject=subject, body=body
+        )
+        if account.email:
+            # Sent once the message row is committed, so a rolled-back call mails nobody.
+            transaction.on_commit(
+                lambda: send_mail(
+                    subject, body, settings.DEFAULT_FROM_EMAIL, [account.email], fail_silently=True
+                )
+            )
+        return MeasureResult(
+            ok=True,
+            response={
+                "content_id": post.content_id,
+                "message_id": message.pk,
+                "recipient": account.handle,
+                "sent_at": message.created_at.isoformat(),
+            },
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _apply(self, content_id: str, measure: str, idempotency_key: str) -> MeasureResult:
+        if not idempotency_key:
+            raise PlatformError(
+                "An idempotency key is required for every measure.", transient=False
+            )
+        pk = self._pk_from_content_id(content_id)
+        try:
+            with transaction.atomic():
+                # The row lock serialises measures on one post, so two calls with the same key
+                # cannot both find it unused.
+                post = Post.objects.select_for_update().filter(pk=pk).first()
+                if post is None:
+                    raise PlatformError(
+                        f"{content_id} does not exist on this platform.", transient=False
+                    )
+                previous = PostEvent.objects.filter(idempotency_key=idempotency_key).first()
+                if previous is not None:
+                    return self._replay(previous, post, measure)
+                now = timezone.now()
+                from_state, to_state = post.state, TARGET_STATE[measure]
+                if from_state != to_state:
+                    post.state, post.state_changed_at = to_state, now
+                    post.save(update_fields=["state", "state_changed_at"])
+                response = {
+                    "content_id": post.content_id,
+                    "measure": measure,
+                    "previous_state": from_state,
+                    "state": to_state,
+                    "applied_at": now.isoformat(),
+                    "idempotency_key": idempotency_key,
+                    "replayed": False,
+                }
+                PostEvent.objects.create(
+                    post=post,
+                    measure=measure,
+                    from_state=from_state,
+                    to_state=to_state,
+                    idempotency_key=idempotency_key,
+                    response=response,
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            # The same key raced in on another post: it was used, and not for this call.
+            raise PlatformError(
+                f"Idempotency key {idempotency_key!r} was already used for another call.",
+                transient=False,
+            ) from exc
+        return MeasureResult(ok=True, response=response)
+
+    def _replay(self, event: PostEvent, post: Post, measure: str) -> MeasureResult:
+        if event.post_id != post.pk or event.measure != measure:
+            raise PlatformError(
+                f"Idempotency key {event.idempotency_key!r} was already used for "
+                f"{event.measure} on post-{event.post_id}; use a new key for "
+                f"{measure} on {post.content_id}.",
+                transient=False,
+                response=event.response,
+            )
+        return MeasureResult(ok=True, response={**event.response, "replayed": True})
+
+    def _get_post(self, content_id: str, queryset) -> Post:
+        post = queryset.filter(pk=self._pk_from_content_id(content_id)).first()
+        if post is None:
+            raise PlatformError(f"{content_id} does not exist on this platform.", transient=False)
+        return post
+
+    @staticmethod
+    def _pk_from_content_id(content_id: str) -> int:
+        match = CONTENT_ID_RE.match((content_id or "").strip())
+        if not match:
+            raise PlatformError(
+                f"{content_id!r} is not a content id of this platform (expected post-<number>).",
+                transient=False,
+            )
+        pk = int(match.group(1))
+        if pk > MAX_PK:
+            raise PlatformError(f"{content_id} does not exist on this platform.", transient=False)
+        return pk
+
+    def _pk_from_url(self, text: str) -> int:
+        hosts = [host.lower() for host in settings.TAKEDOWN_PLATFORM_HOSTS]
+        not_here = InvalidContentReference(
+            f"{_shorten(text)} is not on this platform: reported URLs must be post pages on "
+            f"{_join_or(hosts)} or content ids like post-12."
+        )
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            raise not_here from None
+        # Compared as written (host:port), so a userinfo trick like 127.0.0.1:8000@evil.example
+        # or another port is simply a host that is not on the list.
+        if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() not in hosts:
+            raise not_here
+        path = parts.path or "/"
+        for candidate in (path, path if path.endswith("/") else path + "/"):
+            try:
+                found = resolve(candidate)
+            except Resolver404:
+                continue
+            if found.view_name in POST_URL_NAMES:
+                return int(found.kwargs["pk"])
+        raise InvalidContentReference(
+            f"{_shorten(text)} is not a post page: reported URLs must look like "
+            f"{self._post_url(12)} (or give a content id like post-12)."
+        )
+
+    @staticmethod
+    def _post_url(pk: int) -> str:
+        return settings.TAKEDOWN_SITE_URL.rstrip("/") + reverse("demo_platform:post", args=[pk])

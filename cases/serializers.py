@@ -1,0 +1,124 @@
+from rest_framework import serializers
+
+from notices.models import Measure, ReportedItem
+
+from .models import ActionLog, Case, Decision, MatchResult, PlatformMeasure
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    best_reference_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = MatchResult
+        fields = ["verdict", "distance", "best_reference_id", "best_variant", "distances", "detail"]
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlatformMeasure
+        fields = [
+            "id",
+            "measure",
+            "status",
+            "attempts",
+            "requested_at",
+            "completed_at",
+            "platform_response",
+            "error",
+        ]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    match = serializers.SerializerMethodField()
+    measures = MeasureSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReportedItem
+        fields = [
+            "id",
+            "url",
+            "content_id",
+            "measure",
+            "outcome",
+            "uploader_name",
+            "match",
+            "measures",
+        ]
+
+    def get_match(self, item) -> dict | None:
+        try:
+            return MatchSerializer(item.match).data
+        except MatchResult.DoesNotExist:
+            return {
+                "verdict": "pending",
+                "distance": None,
+                "best_reference_id": None,
+                "best_variant": "",
+                "distances": {},
+                "detail": "Not checked yet.",
+            }
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="notice.reference")
+    received_at = serializers.DateTimeField(source="notice.received_at")
+    requested_measure = serializers.CharField(source="notice.requested_measure")
+    use_type = serializers.CharField(source="notice.use_type")
+    claimed_by = serializers.CharField(source="claimed_by.username", allow_null=True, default=None)
+    items = ItemSerializer(source="notice.items", many=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "state",
+            "verdict",
+            "due_at",
+            "received_at",
+            "requested_measure",
+            "use_type",
+            "claimed_by",
+            "claim_expires_at",
+            "items",
+        ]
+
+
+class DecisionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    measure = serializers.ChoiceField(choices=Measure.choices)
+
+
+class DecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    reasons = serializers.CharField(
+        max_length=5000, help_text="Statement of reasons sent to the parties."
+    )
+    private_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    measure = serializers.ChoiceField(choices=Measure.choices, required=False)
+    items = DecisionItemSerializer(many=True, required=False)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.username")
+
+    class Meta:
+        model = Decision
+        fields = ["id", "outcome", "reasons", "decided_by", "decided_at", "replaces"]
+
+
+class ActionLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActionLog
+        fields = [
+            "id",
+            "created_at",
+            "actor_label",
+            "action",
+            "from_state",
+            "to_state",
+            "reasons",
+            "details",
+            "previous_hash",
+            "entry_hash",
+        ]

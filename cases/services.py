@@ -1,0 +1,362 @@
+"""The case state machine and every write on a case.
+
+Views, the API, admin actions, tasks and commands call these functions; nothing else changes
+a case's state. Each transition locks the case row, checks the from-state and the actor's role,
+applies the change, appends the action-log entry in the same transaction, and schedules side
+effects (tasks, e-mails) with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notices.models import Measure, ReportedItem
+
+from .actionlog import log_append
+from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
+from .models import Case, Decision, PlatformMeasure, State
+from .roles import ADMIN, COMPLAINANT, LEGAL, MODERATOR, SYSTEM, Actor
+
+STAFF = frozenset({MODERATOR, LEGAL, ADMIN})
+
+# (from-state, action) -> to-state. Anything not listed is refused with 409.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (State.RECEIVED, "claim"): State.IN_REVIEW,
+    (State.IN_REVIEW, "claim"): State.IN_REVIEW,
+    (State.IN_REVIEW, "release"): State.IN_REVIEW,
+    (State.IN_REVIEW, "uphold"): State.ACTIONED,
+    (State.IN_REVIEW, "reject"): State.REJECTED,
+    (State.IN_REVIEW, "request_info"): State.NEEDS_INFO,
+    (State.NEEDS_INFO, "provide_info"): State.RECEIVED,
+    (State.RECEIVED, "withdraw"): State.WITHDRAWN,
+    (State.NEEDS_INFO, "withdraw"): State.WITHDRAWN,
+    (State.IN_REVIEW, "withdraw"): State.WITHDRAWN,
+    (State.NEEDS_INFO, "close"): State.CLOSED,
+    (State.ACTIONED, "close"): State.CLOSED,
+    (State.REJECTED, "close"): State.CLOSED,
+    (State.WITHDRAWN, "close"): State.CLOSED,
+}
+
+# Who may ask for each action.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "claim": STAFF,
+    "release": STAFF,
+    "uphold": STAFF,
+    "reject": STAFF,
+    "request_info": STAFF,
+    "provide_info": frozenset({COMPLAINANT}),
+    "withdraw": frozenset({COMPLAINANT}),
+    "close": frozenset({LEGAL, ADMIN, SYSTEM}),
+}
+
+ACTIONS = tuple(ACTION_ROLES)
+
+
+def allowed_actions(state: str) -> list[str]:
+    return [action for (from_state, action) in TRANSITIONS if from_state == state]
+
+
+def _describe_allowed(state: str) -> str:
+    actions = allowed_actions(state)
+    if not actions:
+        return f"A case that is {state} allows no further action."
+    return f"From {state} the allowed actions are: {', '.join(actions)}."
+
+
+def case_transition(
+    *,
+    case_id: int,
+    action: str,
+    actor: Actor,
+    reasons: str = "",
+    details: dict | None = None,
+    public_summary: str = "",
+    apply: Callable[[Case], list[str]] | None = None,
+    check: Callable[[Case], None] | None = None,
+) -> Case:
+    """Move a case through ``action``; the one place that changes ``Case.state``.
+
+    ``check`` may raise to refuse (after the lock, before any change); ``apply`` makes the
+    action's own changes and returns the extra field names it set on the case.
+    """
+    if action not in ACTION_ROLES:
+        raise InvalidInput(f"Unknown action {action!r}. Known actions: {', '.join(ACTIONS)}.")
+    if not (actor.roles & ACTION_ROLES[action]):
+        allowed = ", ".join(sorted(ACTION_ROLES[action]))
+        raise NotAllowed(f"Only {allowed} may {action.replace('_', ' ')} a case.")
+    with transaction.atomic():
+        try:
+            case = Case.objects.select_for_update().get(pk=case_id)
+        except Case.DoesNotExist:
+            raise CaseNotFound(f"Case {case_id} does not exist.") from None
+        from_state = case.state
+        to_state = TRANSITIONS.get((from_state, action))
+        if to_state is None:
+            raise Conflict(
+                f"Cannot {action.replace('_', ' ')} a case that is {from_state}. "
+                + _describe_allowed(from_state)
+            )
+        if check is not None:
+            check(case)
+        case.state = to_state
+        changed = ["state", "updated_at"]
+        if apply is not None:
+            changed += apply(case)
+        case.save(update_fields=changed)
+        log_append(
+            case=case,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reasons=reasons,
+            details=details,
+            public_summary=public_summary,
+        )
+    return case
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+def _claim_is_live(case: Case, now=None) -> bool:
+    now = now or timezone.now()
+    return bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now)
+
+
+def case_claim(*, case_id: int, actor: Actor) -> Case:
+    """Claim a case (a lease of TAKEDOWN_CLAIM_MINUTES). Someone else's live claim is a 409."""
+
+    def check(case: Case) -> None:
+        if _claim_is_live(case) and case.claimed_by_id != actor.user_id:
+            raise Conflict(
+                f"Case {case.pk} is claimed by {case.claimed_by.get_username()} until "
+                f"{case.claim_expires_at:%Y-%m-%d %H:%M} UTC. Wait for the claim to lapse or "
+                "ask them to release it."
+            )
+
+    def apply(case: Case) -> list[str]:
+        case.claimed_by = actor.user
+        case.claim_expires_at = timezone.now() + timedelta(minutes=settings.TAKEDOWN_CLAIM_MINUTES)
+        return ["claimed_by", "claim_expires_at"]
+
+    return case_transition(
+        case_id=case_id,
+        action="claim",
+        actor=actor,
+        check=check,
+        apply=apply,
+        public_summary="A reviewer started examining your notice.",
+    )
+
+
+def case_release(*, case_id: int, actor: Actor) -> Case:
+    def check(case: Case) -> None:
+        if case.claimed_by_id != actor.user_id and ADMIN not in actor.roles:
+            raise Conflict("You can only release a claim you hold.")
+
+    def apply(case: Case) -> list[str]:
+        case.claimed_by = None
+        case.claim_expires_at = None
+        return ["claimed_by", "claim_expires_at"]
+
+    return case_transition(case_id=case_id, action="release", actor=actor, check=check, apply=apply)
+
+
+def _require_own_live_claim(case: Case, actor: Actor) -> None:
+    if case.claimed_by_id != actor.user_id:
+        holder = case.claimed_by.get_username() if case.claimed_by_id else "nobody"
+        raise Conflict(
+            f"You have not claimed case {case.pk} (claimed by {holder}). Claim it before deciding."
+        )
+    if not _claim_is_live(case):
+        raise Conflict(
+            f"Your claim on case {case.pk} lapsed at {case.claim_expires_at:%Y-%m-%d %H:%M} UTC. "
+            "Claim it again and review it before deciding."
+        )
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+OUTCOME_ACTION = {
+    Decision.Outcome.UPHOLD: "uphold",
+    Decision.Outcome.REJECT: "reject",
+    Decision.Outcome.REQUEST_INFO: "request_info",
+}
+
+PUBLIC_SUMMARY = {
+    "uphold": "Your notice was upheld; the measures are being applied on the platform.",
+    "reject": "Your notice was rejected. The statement of reasons is below.",
+    "request_info": "We need more information from you. See the request below.",
+}
+
+
+def _measures_by_item(case: Case, measure: str | None, items: list | None) -> dict[int, str]:
+    """Validate the measure for every item: one for all, or one per item id."""
+    item_ids = list(case.notice.items.values_list("pk", flat=True))
+    valid = set(Measure.values)
+    if items:
+        chosen: dict[int, str] = {}
+        errors = []
+        for entry in items:
+            if not isinstance(entry, dict) or "id" not in entry:
+                errors.append('Each entry of items needs an "id" and a "measure".')
+                continue
+            item_id, item_measure = entry.get("id"), entry.get("measure") or measure
+            if item_id not in item_ids:
+                errors.append(f"Item {item_id} is not part of case {case.pk}.")
+            elif item_measure not in valid:
+                errors.append(f"Item {item_id}: measure must be one of {', '.join(sorted(valid))}.")
+            else:
+                chosen[item_id] = item_measure
+        missing = [i for i in item_ids if i not in chosen]
+        if missing and not errors:
+            errors.append(
+                "Upholding needs a measure for every item; missing: "
+                + ", ".join(str(i) for i in missing)
+                + "."
+            )
+        if errors:
+            raise InvalidInput(" ".join(errors), field_errors={"items": errors})
+        return chosen
+    if measure not in valid:
+        message = f"Upholding needs a measure: one of {', '.join(sorted(valid))}."
+        raise InvalidInput(message, field_errors={"measure": [message]})
+    return {item_id: measure for item_id in item_ids}
+
+
+def case_decide(
+    *,
+    case_id: int,
+    actor: Actor,
+    outcome: str,
+    reasons: str,
+    measure: str | None = None,
+    items: list | None = None,
+    private_notes: str = "",
+) -> Decision:
+    """Record a reviewer's decision; upholding schedules the measures on the platform."""
+    from . import notifications, tasks
+
+    if outcome not in OUTCOME_ACTION:
+        message = f"outcome must be one of {', '.join(OUTCOME_ACTION)}."
+        raise InvalidInput(message, field_errors={"outcome": [message]})
+    reasons = (reasons or "").strip()
+    if not reasons:
+        message = "A statement of reasons is required: it is sent to the parties."
+        raise InvalidInput(message, field_errors={"reasons": [message]})
+    action = OUTCOME_ACTION[outcome]
+    created: dict = {}
+
+    def check(case: Case) -> None:
+        _require_own_live_claim(case, actor)
+        if action == "uphold":
+            created["measures"] = _measures_by_item(case, measure, items)
+
+    def apply(case: Case) -> list[str]:
+        decision = Decision.objects.create(
+            case=case,
+            outcome=outcome,
+            reasons=reasons,
+            private_notes=private_notes,
+            decided_by=actor.user,
+            replaces=case.decisions.order_by("-pk").first(),
+        )
+        created["decision"] = decision
+        notice_items = case.notice.items.all()
+        if action == "uphold":
+            rows = []
+            for item in notice_items:
+                item.measure = created["measures"][item.pk]
+                item.outcome = ReportedItem.Outcome.UPHELD
+                rows.append(
+                    PlatformMeasure(
+                        item=item,
+                        decision=decision,
+                        measure=item.measure,
+                        idempotency_key=f"td-measure-{uuid.uuid4()}",
+                        requested_by=actor.user,
+                    )
+                )
+            ReportedItem.objects.bulk_update(notice_items, ["measure", "outcome"])
+            created["measure_rows"] = PlatformMeasure.objects.bulk_create(rows)
+        elif action == "reject":
+            notice_items.update(outcome=ReportedItem.Outcome.REJECTED)
+        case.claimed_by = None
+        case.claim_expires_at = None
+        fields = ["claimed_by", "claim_expires_at"]
+        if action == "request_info":
+            case.info_due_at = timezone.now() + timedelta(days=settings.TAKEDOWN_NEEDS_INFO_DAYS)
+            fields.append("info_due_at")
+        return fields
+
+    details = {"outcome": outcome}
+    if measure:
+        details["measure"] = measure
+    if items:
+        details["items"] = items
+    case = case_transition(
+        case_id=case_id,
+        action=action,
+        actor=actor,
+        reasons=reasons,
+        details=details,
+        public_summary=PUBLIC_SUMMARY[action],
+        check=check,
+        apply=apply,
+    )
+    decision = created["decision"]
+    for row in created.get("measure_rows", []):
+        transaction.on_commit(lambda pk=row.pk: tasks.execute_measure.delay(pk))
+    notifications.schedule_decision_email(case=case, decision=decision)
+    return decision
+
+
+# --- complainant actions -------------------------------------------------------------------
+
+
+def case_withdraw(*, case_id: int, reasons: str = "") -> Case:
+    return case_transition(
+        case_id=case_id,
+        action="withdraw",
+        actor=Actor.complainant(),
+        reasons=reasons,
+        public_summary="You withdrew your notice.",
+    )
+
+
+def case_provide_info(*, case_id: int, message: str) -> Case:
+    message = (message or "").strip()
+    if not message:
+        raise InvalidInput(
+            "Tell us the information that was asked for.", field_errors={"message": ["Required."]}
+        )
+
+    def apply(case: Case) -> list[str]:
+        case.info_due_at = None
+        return ["info_due_at"]
+
+    return case_transition(
+        case_id=case_id,
+        action="provide_info",
+        actor=Actor.complainant(),
+        reasons=message,
+        apply=apply,
+        public_summary="You sent the information requested; your notice is back in the queue.",
+    )
+
+
+def case_close(*, case_id: int, actor: Actor, reasons: str = "") -> Case:
+    return case_transition(
+        case_id=case_id,
+        action="close",
+        actor=actor,
+        reasons=reasons,
+        public_summary="Your case was closed.",
+    )

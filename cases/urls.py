@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("cases/<int:pk>/", views.case_detail, name="detail"),
+    path("cases/<int:pk>/claim/", views.case_claim, name="claim"),
+    path("cases/<int:pk>/release/", views.case_release, name="release"),
+    path("cases/<int:pk>/decide/", views.case_decide, name="decide"),
+    path("cases/<int:pk>/close/", views.case_close, name="close"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+]

@@ -1,0 +1,156 @@
+"""Staff pages: the review queue, a case with its evidence, and the private file view."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from notices.models import EvidenceFile
+
+from . import services
+from .errors import CaseError
+from .models import Decision, State, Verdict
+from .roles import ADMIN, LEGAL, Actor, is_staff_member, staff_roles
+from .selectors import case_evidence, queue_cases
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_staff_member(request.user):
+            raise PermissionDenied("Only trust-and-safety staff may see this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def queue(request):
+    state = request.GET.get("state") or None
+    verdict = request.GET.get("verdict") or None
+    state = state if state in State.values else None
+    verdict = verdict if verdict in Verdict.values else None
+    page = Paginator(queue_cases(state=state, verdict=verdict), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "page": page,
+            "states": State.choices,
+            "verdicts": Verdict.choices,
+            "state": state,
+            "verdict": verdict,
+        },
+    )
+
+
+@staff_required
+def case_detail(request, pk):
+    case = get_object_or_404(queue_cases(), pk=pk)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "notice": case.notice,
+            "evidence": case_evidence(case),
+            "log": case.log.order_by("pk"),
+            "decisions": case.decisions.select_related("decided_by"),
+            "allowed": services.allowed_actions(case.state),
+            "claimed_by_me": case.claimed_by_id == request.user.pk,
+            "outcomes": Decision.Outcome.choices,
+        },
+    )
+
+
+def _run(request, pk, call, success: str):
+    try:
+        call()
+    except CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("cases:detail", pk=pk)
+
+
+@require_POST
+@staff_required
+def case_claim(request, pk):
+    actor = Actor.staff(request.user)
+    return _run(request, pk, lambda: services.case_claim(case_id=pk, actor=actor), "Claimed.")
+
+
+@require_POST
+@staff_required
+def case_release(request, pk):
+    actor = Actor.staff(request.user)
+    return _run(request, pk, lambda: services.case_release(case_id=pk, actor=actor), "Released.")
+
+
+@require_POST
+@staff_required
+def case_decide(request, pk):
+    case = get_object_or_404(queue_cases(), pk=pk)
+    items = [
+        {"id": item.pk, "measure": request.POST.get(f"measure_{item.pk}")}
+        for item in case.notice.items.all()
+    ]
+    outcome = request.POST.get("outcome", "")
+
+    def decide():
+        services.case_decide(
+            case_id=pk,
+            actor=Actor.staff(request.user),
+            outcome=outcome,
+            reasons=request.POST.get("reasons", ""),
+            items=items if outcome == Decision.Outcome.UPHOLD else None,
+            private_notes=request.POST.get("private_notes", ""),
+        )
+
+    return _run(request, pk, decide, "Decision recorded.")
+
+
+@require_POST
+@staff_required
+def case_close(request, pk):
+    actor = Actor.staff(request.user)
+    reasons = request.POST.get("reasons", "")
+    return _run(
+        request,
+        pk,
+        lambda: services.case_close(case_id=pk, actor=actor, reasons=reasons),
+        "Closed.",
+    )
+
+
+def can_view_evidence(user, evidence: EvidenceFile) -> bool:
+    """Staff see reference photos and snapshots; identity and authorisation documents only
+    legal, admin, or the moderator currently holding the case's claim."""
+    roles = staff_roles(user)
+    if not roles:
+        return False
+    if evidence.kind in (EvidenceFile.Kind.REFERENCE_PHOTO, EvidenceFile.Kind.REPORTED_SNAPSHOT):
+        return True
+    if roles & {LEGAL, ADMIN}:
+        return True
+    return evidence.notice.case.claimed_by_id == user.pk
+
+
+@staff_required
+def evidence_file(request, pk):
+    evidence = get_object_or_404(EvidenceFile.objects.select_related("notice__case"), pk=pk)
+    if not can_view_evidence(request.user, evidence):
+        raise Http404
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}"'
+    return response

@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from .models import EvidenceFile, Notice, ReportedItem
+
+
+class ReportedItemInline(admin.TabularInline):
+    model = ReportedItem
+    extra = 0
+    fields = ["submitted", "content_id", "url", "measure", "outcome", "uploader_name"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class EvidenceFileInline(admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    fields = ["kind", "content_type", "size", "width", "height", "sha256", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "notifier_name",
+        "relationship",
+        "use_type",
+        "requested_measure",
+        "received_at",
+    ]
+    list_filter = ["relationship", "use_type", "requested_measure", "received_at"]
+    search_fields = ["reference", "notifier_name", "notifier_email"]
+    readonly_fields = ["reference", "tracking_token_hash", "idempotency_key", "received_at"]
+    inlines = [ReportedItemInline, EvidenceFileInline]
+    date_hierarchy = "received_at"
+
+
+@admin.register(ReportedItem)
+class ReportedItemAdmin(admin.ModelAdmin):
+    list_display = ["content_id", "notice", "measure", "outcome", "uploader_name"]
+    list_filter = ["outcome", "measure"]
+    search_fields = ["content_id", "url", "notice__reference", "uploader_name"]
+    raw_id_fields = ["notice", "snapshot"]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(admin.ModelAdmin):
+    """Metadata only: the files themselves are served by the permission-checked evidence view."""
+
+    list_display = ["pk", "notice", "kind", "content_type", "size", "created_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["notice__reference", "sha256"]
+    exclude = ["file"]
+    readonly_fields = [
+        "notice",
+        "kind",
+        "content_type",
+        "sha256",
+        "size",
+        "width",
+        "height",
+        "original_name",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("notices/", api.NoticeCreateAPI.as_view(), name="api-notice-create"),
+    path("notices/<str:reference>/", api.NoticeTrackAPI.as_view(), name="api-notice-track"),
+]

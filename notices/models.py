@@ -1,0 +1,123 @@
+"""What a complainant files: the notice, its evidence files and the items it reports."""
+
+import hashlib
+
+from django.db import models
+from django.urls import reverse
+
+
+def evidence_storage():
+    from django.core.files.storage import storages
+
+    return storages["evidence"]
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", "I am the person in the photo"
+    AGENT = "agent", "I act for the person in the photo (authorised agent)"
+
+
+class UseType(models.TextChoices):
+    COMMERCIAL_ENDORSEMENT = "commercial_endorsement", "Used to advertise (fake customer photo)"
+    SALE = "sale", "Sold (e.g. in photo packs)"
+    IMPERSONATION = "impersonation", "Used to impersonate me (e.g. a fake profile)"
+    OTHER = "other", "Other use"
+
+
+class Measure(models.TextChoices):
+    DELETE = "delete", "Delete the content"
+    DISCONNECT_LINK = "disconnect_link", "Disconnect the link to it"
+    BLOCK = "block", "Block access to it"
+
+
+class Notice(models.Model):
+    reference = models.CharField(max_length=32, unique=True, editable=False)
+    tracking_token_hash = models.CharField(max_length=64, editable=False)
+    # The client's Idempotency-Key, so that a retried submission returns the first result.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    notifier_name = models.CharField(max_length=200)
+    notifier_email = models.EmailField()
+    notifier_phone = models.CharField(max_length=40, blank=True)
+    relationship = models.CharField(max_length=10, choices=Relationship.choices)
+    use_type = models.CharField(max_length=30, choices=UseType.choices)
+    description = models.TextField()
+    requested_measure = models.CharField(max_length=20, choices=Measure.choices)
+    good_faith = models.BooleanField()
+    accuracy = models.BooleanField()
+    signature = models.CharField(max_length=200)
+    language = models.CharField(max_length=10, default="en")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return self.reference
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def tracking_path(self, token: str) -> str:
+        return reverse("notices:tracking", args=[self.reference]) + f"?token={token}"
+
+
+class EvidenceFile(models.Model):
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "Identity document"
+        AUTHORIZATION = "authorization", "Authorisation to act"
+        REFERENCE_PHOTO = "reference_photo", "Reference photo"
+        REPORTED_SNAPSHOT = "reported_snapshot", "Snapshot of reported content"
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file = models.FileField(storage=evidence_storage, upload_to="%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} of {self.notice_id}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ReportedItem(models.Model):
+    """One reported location. Its measure and outcome are set by the case's decision."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        UPHELD = "upheld", "Upheld"
+        REJECTED = "rejected", "Rejected"
+        ALREADY_REMOVED = "already_removed", "Already removed: no further action"
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="items")
+    submitted = models.CharField(max_length=2000, help_text="What the complainant typed.")
+    content_id = models.CharField(max_length=200, db_index=True)
+    url = models.URLField(max_length=2000)
+    measure = models.CharField(max_length=20, choices=Measure.choices, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    snapshot = models.ForeignKey(
+        EvidenceFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploader_id = models.CharField(max_length=200, blank=True)
+    uploader_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "content_id"], name="one_item_per_content")
+        ]
+
+    def __str__(self):
+        return f"{self.content_id} ({self.notice_id})"

@@ -1,0 +1,188 @@
+"""The intake contract: the fields a complainant sends, validated in one place for the API
+and the web form alike."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from cases.platforms import InvalidContentReference, get_adapter
+
+from .models import Measure, Notice, Relationship, UseType
+from .uploads import UploadRejected, clean_document, clean_image
+
+
+class ReportedUrlsField(serializers.ListField):
+    """Repeated field, or one per line in a single value."""
+
+    child = serializers.CharField(max_length=2000)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        lines = []
+        for value in data:
+            if not isinstance(value, str):
+                raise serializers.ValidationError("Each reported URL must be text.")
+            lines += [line.strip() for line in value.splitlines() if line.strip()]
+        return super().to_internal_value(lines)
+
+
+class MustBeTrueField(serializers.BooleanField):
+    def __init__(self, statement: str, **kwargs):
+        self.statement = statement
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not True:
+            raise serializers.ValidationError(f"You must confirm: {self.statement}")
+        return value
+
+
+class NoticeIntakeSerializer(serializers.Serializer):
+    notifier_name = serializers.CharField(max_length=200)
+    notifier_email = serializers.EmailField()
+    notifier_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+    authorization_document = serializers.FileField(required=False, allow_empty_file=True)
+    identity_document = serializers.FileField(
+        allow_empty_file=True,
+        help_text="The right holder's identity document (photo, scan or PDF).",
+    )
+    reported_urls = ReportedUrlsField(
+        allow_empty=False,
+        help_text="Platform URLs or content ids: repeat the field, or one per line.",
+    )
+    reference_photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        allow_empty=False,
+        help_text="1 to 5 photos of the person in the photo (repeat the field).",
+    )
+    use_type = serializers.ChoiceField(choices=UseType.choices)
+    description = serializers.CharField(max_length=5000)
+    requested_measure = serializers.ChoiceField(choices=Measure.choices)
+    good_faith = MustBeTrueField(
+        "I believe in good faith that this use of the photo is not authorised."
+    )
+    accuracy = MustBeTrueField("The information in this notice is accurate.")
+    signature = serializers.CharField(max_length=200, help_text="Your full name, typed.")
+
+    def validate_reference_photos(self, files):
+        limit = settings.TAKEDOWN_MAX_REFERENCE_PHOTOS
+        if len(files) > limit:
+            raise serializers.ValidationError(f"Attach at most {limit} reference photos.")
+        try:
+            return [clean_image(upload) for upload in files]
+        except UploadRejected as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_identity_document(self, upload):
+        return _clean(clean_document, upload)
+
+    def validate_authorization_document(self, upload):
+        return _clean(clean_document, upload)
+
+    def validate_reported_urls(self, values):
+        limit = settings.TAKEDOWN_MAX_REPORTED_ITEMS
+        if len(values) > limit:
+            raise serializers.ValidationError(f"Report at most {limit} items in one notice.")
+        adapter = get_adapter()
+        resolved, errors, seen = [], [], set()
+        for text in values:
+            try:
+                ref = adapter.resolve(text)
+            except InvalidContentReference as error:
+                errors.append(str(error))
+                continue
+            if ref.content_id not in seen:
+                seen.add(ref.content_id)
+                resolved.append((text, ref))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return resolved
+
+    def validate(self, attrs):
+        if attrs["relationship"] == Relationship.AGENT and not attrs.get("authorization_document"):
+            raise serializers.ValidationError(
+                {
+                    "authorization_document": [
+                        "An agent must attach the right holder's authorisation to act."
+                    ]
+                }
+            )
+        return attrs
+
+    def file_notice(self, *, idempotency_key: str | None = None, language: str = "en"):
+        from .services import notice_file
+
+        data = dict(self.validated_data)
+        fields = {
+            name: data[name]
+            for name in (
+                "notifier_name",
+                "notifier_email",
+                "relationship",
+                "use_type",
+                "description",
+                "requested_measure",
+                "good_faith",
+                "accuracy",
+                "signature",
+            )
+        }
+        fields["notifier_phone"] = data.get("notifier_phone", "")
+        fields["language"] = language
+        return notice_file(
+            fields=fields,
+            identity_document=data["identity_document"],
+            authorization_document=data.get("authorization_document"),
+            reference_photos=data["reference_photos"],
+            reported=data["reported_urls"],
+            idempotency_key=idempotency_key,
+        )
+
+
+def _clean(cleaner, upload):
+    try:
+        return cleaner(upload)
+    except UploadRejected as error:
+        raise serializers.ValidationError(str(error)) from None
+
+
+class FiledNoticeSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    tracking_token = serializers.CharField()
+    status = serializers.CharField()
+    tracking_url = serializers.CharField()
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    event = serializers.CharField()
+    description = serializers.CharField()
+
+
+class TrackedItemSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    measure = serializers.CharField()
+    outcome = serializers.CharField()
+
+
+class TrackedDecisionSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    reasons = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+
+
+class TrackedNoticeSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    requested_measure = serializers.CharField()
+    items = TrackedItemSerializer(many=True)
+    decision = TrackedDecisionSerializer(allow_null=True)
+    timeline = TimelineEntrySerializer(many=True)
+
+
+__all__ = ["NoticeIntakeSerializer", "Notice"]

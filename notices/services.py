@@ -1,0 +1,150 @@
+"""Filing a notice: the one place a notice, its evidence, items and case are created."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .mail import send_on_commit
+from .models import EvidenceFile, Notice, ReportedItem
+from .uploads import CleanUpload
+
+
+@dataclass(frozen=True)
+class FiledNotice:
+    notice: Notice
+    tracking_token: str
+    created: bool
+
+
+def _tracking_token(idempotency_key: str | None) -> str:
+    """A random token; with an idempotency key, one derived from it with the server secret,
+    so that a retried request gets the same token back while we still store only its hash."""
+    if not idempotency_key:
+        return secrets.token_urlsafe(24)
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"tracking-token:{idempotency_key}".encode(), "sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def _replayed(notice: Notice, idempotency_key: str) -> FiledNotice:
+    return FiledNotice(
+        notice=notice, tracking_token=_tracking_token(idempotency_key), created=False
+    )
+
+
+def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFile:
+    evidence = EvidenceFile(
+        notice=notice,
+        kind=kind,
+        content_type=upload.content_type,
+        sha256=upload.sha256,
+        size=len(upload.content),
+        width=upload.width,
+        height=upload.height,
+        original_name=upload.original_name,
+    )
+    # A random name: nothing about the person or the file's origin appears in storage paths.
+    evidence.file.save(
+        f"{uuid.uuid4().hex}.{upload.extension}", ContentFile(upload.content), save=False
+    )
+    evidence.save()
+    return evidence
+
+
+def notice_file(
+    *,
+    fields: dict,
+    identity_document: CleanUpload,
+    authorization_document: CleanUpload | None,
+    reference_photos: list[CleanUpload],
+    reported: list,
+    idempotency_key: str | None = None,
+) -> FiledNotice:
+    """Store a validated notice and open its case; receipt and verification follow on commit.
+
+    ``reported`` holds ContentRef pairs (submitted text, resolved ref). With an idempotency
+    key already used, the first notice is returned and nothing new is stored.
+    """
+    from cases import tasks
+    from cases.actionlog import log_append
+    from cases.models import Case
+    from cases.roles import Actor
+
+    if idempotency_key:
+        existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replayed(existing, idempotency_key)
+    token = _tracking_token(idempotency_key)
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                reference=f"pending-{uuid.uuid4().hex}",
+                tracking_token_hash=Notice.hash_token(token),
+                idempotency_key=idempotency_key or None,
+                **fields,
+            )
+            year = timezone.now().year
+            notice.reference = f"{settings.TAKEDOWN_REFERENCE_PREFIX}-{year}-{notice.pk:06d}"
+            notice.save(update_fields=["reference"])
+            store_evidence(notice, EvidenceFile.Kind.IDENTITY, identity_document)
+            if authorization_document is not None:
+                store_evidence(notice, EvidenceFile.Kind.AUTHORIZATION, authorization_document)
+            for photo in reference_photos:
+                store_evidence(notice, EvidenceFile.Kind.REFERENCE_PHOTO, photo)
+            ReportedItem.objects.bulk_create(
+                ReportedItem(notice=notice, submitted=text, content_id=ref.content_id, url=ref.url)
+                for text, ref in reported
+            )
+            case = Case.objects.create(
+                notice=notice,
+                due_at=notice.received_at + timedelta(hours=settings.TAKEDOWN_DUE_HOURS["pending"]),
+            )
+            log_append(
+                case=case,
+                actor=Actor.complainant(),
+                action="notice_received",
+                to_state=case.state,
+                details={
+                    "items": [{"content_id": r.content_id, "url": r.url} for _, r in reported],
+                    "requested_measure": notice.requested_measure,
+                    "evidence_sha256": list(
+                        notice.evidence.values_list("kind", "sha256").order_by("pk")
+                    ),
+                },
+                public_summary="Notice received; a receipt was sent to you.",
+            )
+            send_on_commit(
+                template="receipt",
+                to=notice.notifier_email,
+                context={"notice": notice, "tracking_path": notice.tracking_path(token)},
+            )
+            transaction.on_commit(lambda: tasks.verify_case_matches.delay(case.pk))
+    except IntegrityError:
+        # Two requests with the same key raced: the other one won; answer with its notice.
+        if idempotency_key:
+            existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replayed(existing, idempotency_key)
+        raise
+    return FiledNotice(notice=notice, tracking_token=token, created=True)
+
+
+def notice_for_token(reference: str, token: str | None) -> Notice | None:
+    """The notice if the token is its tracking token; None otherwise, whatever the reason."""
+    notice = Notice.objects.filter(reference=reference).select_related("case").first()
+    expected = notice.tracking_token_hash if notice else Notice.hash_token("no-such-notice")
+    given = Notice.hash_token(token or "")
+    if not secrets.compare_digest(expected, given) or notice is None:
+        return None
+    return notice

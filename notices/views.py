@@ -1,0 +1,106 @@
+"""Public pages: the notice form, the receipt and the tracking page."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from rest_framework.exceptions import Throttled
+
+from .forms import NoticeForm, TrackForm
+from .selectors import tracking_view
+from .serializers import NoticeIntakeSerializer
+from .services import notice_for_token
+from .throttles import NoticeIntakeThrottle, TrackingThrottle
+
+RECEIPT_SESSION_KEY = "takedown_receipt"
+
+
+def _throttle(request, throttle_class) -> None:
+    throttle = throttle_class()
+    if not throttle.allow_request(request, None):
+        raise Throttled(wait=throttle.wait())
+
+
+def _throttled_response(request, error: Throttled):
+    response = render(
+        request,
+        "notices/throttled.html",
+        {"wait": int(error.wait or 0)},
+        status=429,
+    )
+    response["Retry-After"] = str(int(error.wait or 1))
+    return response
+
+
+def _intake_data(request):
+    """The POST as the API receives it: the textarea and multi-file field map one to one."""
+    data = request.POST.copy()
+    data.setlist("reference_photos", request.FILES.getlist("reference_photos"))
+    for name in ("identity_document", "authorization_document"):
+        if name in request.FILES:
+            data[name] = request.FILES[name]
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+def notice_new(request):
+    form = NoticeForm(request.POST or None, request.FILES or None)
+    errors = {}
+    if request.method == "POST":
+        try:
+            _throttle(request, NoticeIntakeThrottle)
+        except Throttled as error:
+            return _throttled_response(request, error)
+        serializer = NoticeIntakeSerializer(data=_intake_data(request))
+        if serializer.is_valid():
+            filed = serializer.file_notice(language=getattr(request, "LANGUAGE_CODE", "en"))
+            request.session[RECEIPT_SESSION_KEY] = {
+                "reference": filed.notice.reference,
+                "token": filed.tracking_token,
+            }
+            return redirect("notices:receipt")
+        errors = {
+            field: [
+                str(message) for message in (messages if isinstance(messages, list) else [messages])
+            ]
+            for field, messages in serializer.errors.items()
+        }
+    return render(
+        request, "notices/new.html", {"form": form, "errors": errors}, status=400 if errors else 200
+    )
+
+
+def notice_receipt(request):
+    receipt = request.session.get(RECEIPT_SESSION_KEY)
+    if not receipt:
+        return redirect("notices:new")
+    notice = notice_for_token(receipt["reference"], receipt["token"])
+    if notice is None:
+        raise Http404
+    tracking_url = request.build_absolute_uri(notice.tracking_path(receipt["token"]))
+    return render(
+        request,
+        "notices/receipt.html",
+        {"notice": notice, "tracking_url": tracking_url, "token": receipt["token"]},
+    )
+
+
+def notice_track(request):
+    """Look up a notice by reference and token typed in a form."""
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        reference = form.cleaned_data["reference"].strip()
+        url = reverse("notices:tracking", args=[reference])
+        return redirect(f"{url}?token={form.cleaned_data['token'].strip()}")
+    return render(request, "notices/track.html", {"form": form})
+
+
+def notice_tracking(request, reference):
+    try:
+        _throttle(request, TrackingThrottle)
+    except Throttled as error:
+        return _throttled_response(request, error)
+    notice = notice_for_token(reference, request.GET.get("token"))
+    if notice is None:
+        raise Http404("No notice with this reference and token.")
+    return render(request, "notices/tracking.html", {"view": tracking_view(notice)})

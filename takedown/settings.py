@@ -1,0 +1,196 @@
+"""Settings for takedown, read from the environment with embedded defaults.
+
+With no environment set this is the embedded default: SQLite, evidence on local disk,
+Celery tasks executed eagerly in-process, e-mail to the console and the built-in demo
+platform. Every name read here is listed in the README's settings table.
+"""
+
+from pathlib import Path
+
+from .env import database_from_url, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("TAKEDOWN_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its database here
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "embedded-default-insecure-key-change-me-in-production")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "notices",
+    "cases",
+    "demo_platform",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "takedown.urls"
+WSGI_APPLICATION = "takedown.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "takedown" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_database_url = env_str("DATABASE_URL")
+DATABASES = {
+    "default": database_from_url(_database_url)
+    if _database_url
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "takedown.sqlite3",
+        "OPTIONS": {"timeout": 20},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "cases:queue"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+
+# Evidence (identity documents, reference photos, snapshots of reported content) is private:
+# the storage has no public URL and files are served only through a permission-checked view.
+EVIDENCE_ROOT = VAR_DIR / "evidence"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "demo_media"), "base_url": None},
+    },
+    "evidence": {
+        "BACKEND": "takedown.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(EVIDENCE_ROOT)},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "takedown@platform.example")
+
+# Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not env_str("CELERY_BROKER_URL"))
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cases.permissions.IsStaffMember"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("TAKEDOWN_PAGE_SIZE", 25),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "notices": env_str("TAKEDOWN_THROTTLE_NOTICES", "20/hour"),
+        "tracking": env_str("TAKEDOWN_THROTTLE_TRACKING", "120/hour"),
+    },
+    "EXCEPTION_HANDLER": "takedown.api.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "takedown API",
+    "DESCRIPTION": "Portrait-right takedown notices: intake, tracking, review and measures.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- takedown policy -------------------------------------------------------------------------
+TAKEDOWN_SITE_URL = env_str("TAKEDOWN_SITE_URL", "http://127.0.0.1:8000")
+TAKEDOWN_REFERENCE_PREFIX = env_str("TAKEDOWN_REFERENCE_PREFIX", "TD")
+
+# Uploads: checked by content, capped in bytes and pixels, EXIF stripped on re-encode.
+TAKEDOWN_MAX_UPLOAD_BYTES = env_int("TAKEDOWN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+TAKEDOWN_MAX_IMAGE_PIXELS = env_int("TAKEDOWN_MAX_IMAGE_PIXELS", 40_000_000)
+TAKEDOWN_MAX_REFERENCE_PHOTOS = 5
+TAKEDOWN_MAX_REPORTED_ITEMS = env_int("TAKEDOWN_MAX_REPORTED_ITEMS", 20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Image match: mean of pHash and dHash Hamming distances (64-bit hashes) of the best pair.
+TAKEDOWN_MATCH_THRESHOLD = env_int("TAKEDOWN_MATCH_THRESHOLD", 10)
+TAKEDOWN_POSSIBLE_THRESHOLD = env_int("TAKEDOWN_POSSIBLE_THRESHOLD", 15)
+
+# Hours from receipt to the review deadline, by the best verdict among a case's items.
+TAKEDOWN_DUE_HOURS = {
+    "match": env_int("TAKEDOWN_DUE_HOURS_MATCH", 24),
+    "possible": env_int("TAKEDOWN_DUE_HOURS_POSSIBLE", 48),
+    "no_match": env_int("TAKEDOWN_DUE_HOURS_NO_MATCH", 72),
+    "unavailable": env_int("TAKEDOWN_DUE_HOURS_UNAVAILABLE", 72),
+    "pending": env_int("TAKEDOWN_DUE_HOURS_PENDING", 48),
+}
+# A claim is a lease that lapses after this many minutes without activity.
+TAKEDOWN_CLAIM_MINUTES = env_int("TAKEDOWN_CLAIM_MINUTES", 30)
+# Days the complainant has to answer a request for information.
+TAKEDOWN_NEEDS_INFO_DAYS = env_int("TAKEDOWN_NEEDS_INFO_DAYS", 14)
+
+# The platform adapter, and the hosts a reported URL may point at (nothing else is fetched).
+TAKEDOWN_PLATFORM_ADAPTER = env_str(
+    "TAKEDOWN_PLATFORM_ADAPTER", "cases.platforms.demo.DemoPlatformAdapter"
+)
+TAKEDOWN_PLATFORM_HOSTS = env_list(
+    "TAKEDOWN_PLATFORM_HOSTS", ["127.0.0.1:8000", "localhost:8000", "testserver"]
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TAKEDOWN_LOG_LEVEL", "INFO")},
+}
+WHITENOISE_USE_FINDERS = True  # static files are served without a collectstatic step
