@@ -1,0 +1,155 @@
+"""The transition table: every action from every state, allowed or refused with 409."""
+
+import itertools
+
+import pytest
+
+from cases import services
+from cases.errors import Conflict, NotAllowed
+from cases.models import ActionLog, Case, State
+from cases.roles import Actor
+
+from .conftest import api_as
+
+
+@pytest.fixture
+def bare_case(db, django_capture_on_commit_callbacks):
+    """A case with one reported item, built without the platform (state set per test)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notices.models import Notice, ReportedItem
+
+    notice = Notice.objects.create(
+        reference="TD-2026-990001",
+        tracking_token_hash=Notice.hash_token("t"),
+        notifier_name="Mei Lin",
+        notifier_email="mei@example.com",
+        relationship="self",
+        use_type="sale",
+        description="x",
+        requested_measure="delete",
+        good_faith=True,
+        accuracy=True,
+        signature="Mei Lin",
+    )
+    ReportedItem.objects.create(
+        notice=notice, submitted="post-1", content_id="post-1", url="http://x/platform/posts/1/"
+    )
+    return Case.objects.create(notice=notice, due_at=timezone.now() + timedelta(hours=1))
+
+
+ACTOR_FOR = {
+    "provide_info": "complainant",
+    "withdraw": "complainant",
+    "close": "legal",
+}
+
+
+def _call(action: str, case: Case, user):
+    actor = Actor.staff(user)
+    if action == "claim":
+        return services.case_claim(case_id=case.pk, actor=actor)
+    if action == "release":
+        return services.case_release(case_id=case.pk, actor=actor)
+    if action in ("uphold", "reject", "request_info"):
+        outcome = {"uphold": "uphold", "reject": "reject", "request_info": "request_info"}[action]
+        return services.case_decide(
+            case_id=case.pk, actor=actor, outcome=outcome, reasons="Because.", measure="delete"
+        )
+    if action == "provide_info":
+        return services.case_provide_info(case_id=case.pk, message="Here it is.")
+    if action == "withdraw":
+        return services.case_withdraw(case_id=case.pk)
+    if action == "close":
+        return services.case_close(case_id=case.pk, actor=actor)
+    raise AssertionError(action)
+
+
+ALL_PAIRS = list(itertools.product(State.values, services.ACTIONS))
+ILLEGAL = [(s, a) for s, a in ALL_PAIRS if (s, a) not in services.TRANSITIONS]
+LEGAL = [(s, a) for s, a in ALL_PAIRS if (s, a) in services.TRANSITIONS]
+
+
+def _set_state(case: Case, state: str, holder=None):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Case.objects.filter(pk=case.pk).update(
+        state=state,
+        claimed_by=holder,
+        claim_expires_at=timezone.now() + timedelta(minutes=5) if holder else None,
+    )
+
+
+@pytest.mark.parametrize("state, action", ILLEGAL)
+def test_an_action_not_in_the_table_is_refused_with_409_and_changes_nothing(
+    bare_case, legal, state, action
+):
+    _set_state(bare_case, state, holder=legal)
+    with pytest.raises(Conflict) as refused:
+        _call(action, bare_case, legal)
+
+    assert f"that is {state}" in refused.value.message
+    allowed = services.allowed_actions(state)
+    if allowed:
+        assert ", ".join(allowed) in refused.value.message
+    else:
+        assert "no further action" in refused.value.message
+    assert Case.objects.get(pk=bare_case.pk).state == state
+    assert not ActionLog.objects.filter(case=bare_case).exists()
+
+
+@pytest.mark.parametrize("state, action", LEGAL)
+def test_an_action_in_the_table_moves_the_case_and_logs_it(
+    bare_case, legal, state, action, django_capture_on_commit_callbacks
+):
+    _set_state(bare_case, state, holder=legal)
+    _call(action, bare_case, legal)
+
+    case = Case.objects.get(pk=bare_case.pk)
+    assert case.state == services.TRANSITIONS[(state, action)]
+    entry = ActionLog.objects.get(case=bare_case)
+    assert (entry.action, entry.from_state, entry.to_state) == (action, state, case.state)
+
+
+@pytest.mark.parametrize(
+    "action, role",
+    [
+        ("close", "moderator"),
+        ("withdraw", "moderator"),
+        ("provide_info", "legal"),
+    ],
+)
+def test_a_role_outside_the_table_is_refused(bare_case, moderator_a, legal, action, role):
+    user = moderator_a if role == "moderator" else legal
+    actor = Actor.staff(user)
+    with pytest.raises(NotAllowed):
+        services.case_transition(case_id=bare_case.pk, action=action, actor=actor)
+
+
+@pytest.mark.parametrize(
+    "state", [s for s in State.values if (s, "uphold") not in services.TRANSITIONS]
+)
+def test_the_api_answers_409_with_what_is_allowed(bare_case, moderator_a, state):
+    _set_state(bare_case, state, holder=moderator_a)
+    response = api_as(moderator_a).post(
+        f"/api/v1/cases/{bare_case.pk}/decide/",
+        {"outcome": "uphold", "reasons": "x", "measure": "delete"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert f"that is {state}" in response.json()["detail"]
+
+
+def test_closing_as_a_moderator_through_the_api_is_403(bare_case, moderator_a):
+    _set_state(bare_case, "rejected")
+    response = api_as(moderator_a).post(f"/api/v1/cases/{bare_case.pk}/close/")
+    assert response.status_code == 403
+    assert "legal" in response.json()["detail"]
+
+
+def test_an_unknown_case_is_404(db, moderator_a):
+    assert api_as(moderator_a).post("/api/v1/cases/999999/claim/").status_code == 404
