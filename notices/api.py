@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from .selectors import tracking_view
 from .serializers import FiledNoticeSerializer, NoticeIntakeSerializer, TrackedNoticeSerializer
-from .services import notice_for_token
+from .services import complainant_provide_info, complainant_withdraw, notice_for_token
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
 
@@ -72,3 +72,58 @@ class NoticeTrackAPI(APIView):
         if notice is None:
             raise Http404
         return Response(TrackedNoticeSerializer(tracking_view(notice)).data)
+
+
+class ComplainantMessageSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class _ComplainantActionAPI(APIView):
+    """A complainant acting on their own notice, authorised by the tracking token alone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TrackingThrottle]
+
+    # The service to call, as perform(case_id, message); set by each subclass.
+    perform = None
+
+    def post(self, request, reference):
+        notice = notice_for_token(reference, request.headers.get("X-Tracking-Token"))
+        if notice is None:
+            raise Http404
+        serializer = ComplainantMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform(notice.case.pk, serializer.validated_data.get("message", ""))
+        notice.case.refresh_from_db()
+        return Response(TrackedNoticeSerializer(tracking_view(notice)).data)
+
+
+class NoticeWithdrawAPI(_ComplainantActionAPI):
+    @extend_schema(
+        request=ComplainantMessageSerializer,
+        responses={200: TrackedNoticeSerializer},
+        parameters=[
+            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
+        ],
+        summary="Withdraw your notice",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    perform = staticmethod(complainant_withdraw)
+
+
+class NoticeProvideInfoAPI(_ComplainantActionAPI):
+    @extend_schema(
+        request=ComplainantMessageSerializer,
+        responses={200: TrackedNoticeSerializer},
+        parameters=[
+            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
+        ],
+        summary="Answer a request for information",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    perform = staticmethod(complainant_provide_info)

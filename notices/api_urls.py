@@ -5,4 +5,12 @@ from . import api
 urlpatterns = [
     path("notices/", api.NoticeCreateAPI.as_view(), name="api-notice-create"),
     path("notices/<str:reference>/", api.NoticeTrackAPI.as_view(), name="api-notice-track"),
+    path(
+        "notices/<str:reference>/withdraw/",
+        api.NoticeWithdrawAPI.as_view(),
+        name="api-notice-withdraw",
+    ),
+    path(
+        "notices/<str:reference>/info/", api.NoticeProvideInfoAPI.as_view(), name="api-notice-info"
+    ),
 ]

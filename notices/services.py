@@ -148,3 +148,18 @@ def notice_for_token(reference: str, token: str | None) -> Notice | None:
     if not secrets.compare_digest(expected, given) or notice is None:
         return None
     return notice
+
+
+def complainant_withdraw(case_id: int, message: str) -> None:
+    from cases.services import case_withdraw
+
+    case_withdraw(case_id=case_id, reasons=message)
+
+
+def complainant_provide_info(case_id: int, message: str) -> None:
+    from cases.services import case_provide_info
+
+    case_provide_info(case_id=case_id, message=message)
+
+
+COMPLAINANT_ACTIONS = {"withdraw": complainant_withdraw, "provide_info": complainant_provide_info}

@@ -1,15 +1,19 @@
 """Public pages: the notice form, the receipt and the tracking page."""
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import Throttled
 
+from cases.errors import CaseError
+from cases.services import allowed_actions
+
 from .forms import NoticeForm, TrackForm
 from .selectors import tracking_view
 from .serializers import NoticeIntakeSerializer
-from .services import notice_for_token
+from .services import COMPLAINANT_ACTIONS, notice_for_token
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
 RECEIPT_SESSION_KEY = "takedown_receipt"
@@ -95,12 +99,32 @@ def notice_track(request):
     return render(request, "notices/track.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def notice_tracking(request, reference):
     try:
         _throttle(request, TrackingThrottle)
     except Throttled as error:
         return _throttled_response(request, error)
-    notice = notice_for_token(reference, request.GET.get("token"))
+    token = request.GET.get("token")
+    notice = notice_for_token(reference, token)
     if notice is None:
         raise Http404("No notice with this reference and token.")
-    return render(request, "notices/tracking.html", {"view": tracking_view(notice)})
+    if request.method == "POST":
+        perform = COMPLAINANT_ACTIONS.get(request.POST.get("action"))
+        if perform is None:
+            messages.error(request, "Unknown action.")
+        else:
+            try:
+                perform(notice.case.pk, request.POST.get("message", ""))
+            except CaseError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Done.")
+        return redirect(notice.tracking_path(token))
+    notice.case.refresh_from_db()
+    view = tracking_view(notice)
+    return render(
+        request,
+        "notices/tracking.html",
+        {"view": view, "can_withdraw": "withdraw" in allowed_actions(view["status"])},
+    )
