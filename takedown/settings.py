@@ -148,6 +148,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MeasureEnum": "notices.models.Measure",
+        "ItemOutcomeEnum": "notices.models.ReportedItem.Outcome",
+        "DecisionOutcomeEnum": "cases.models.Decision.Outcome",
+    },
 }
 
 # --- takedown policy -------------------------------------------------------------------------

@@ -153,3 +153,20 @@ def test_closing_as_a_moderator_through_the_api_is_403(bare_case, moderator_a):
 
 def test_an_unknown_case_is_404(db, moderator_a):
     assert api_as(moderator_a).post("/api/v1/cases/999999/claim/").status_code == 404
+
+
+def test_the_verify_command_passes_an_intact_log_and_fails_a_tampered_one(bare_case, legal):
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    services.case_claim(case_id=bare_case.pk, actor=Actor.staff(legal))
+    out = io.StringIO()
+    call_command("verify_action_log", stdout=out)
+    assert "intact: 1 entries" in out.getvalue()
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_actionlog SET reasons = 'rewritten'")
+    with pytest.raises(CommandError, match="fails verification"):
+        call_command("verify_action_log", stdout=io.StringIO(), stderr=io.StringIO())
