@@ -7,14 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .models import Case, State, Verdict
+from .measures import measure_retry
+from .models import Case, PlatformMeasure, State, Verdict
 from .roles import Actor
-from .selectors import queue_cases
+from .selectors import dashboard_figures, queue_cases
 from .serializers import (
     ActionLogSerializer,
     CaseSerializer,
+    DashboardSerializer,
     DecideSerializer,
     DecisionSerializer,
+    MeasureSerializer,
 )
 
 
@@ -112,3 +115,21 @@ class CaseLogAPI(generics.ListAPIView):
     def get_queryset(self):
         case = get_object_or_404(Case, pk=self.kwargs["pk"])
         return case.log.order_by("pk")
+
+
+class MeasureRetryAPI(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: MeasureSerializer},
+        summary="Send a failed platform measure again",
+    )
+    def post(self, request, pk):
+        get_object_or_404(PlatformMeasure, pk=pk)
+        measure = measure_retry(measure_id=pk, actor=Actor.staff(request.user))
+        return Response(MeasureSerializer(measure).data)
+
+
+class DashboardAPI(APIView):
+    @extend_schema(responses={200: DashboardSerializer}, summary="Backlog, deadlines, measures")
+    def get(self, request):
+        return Response(DashboardSerializer(dashboard_figures()).data)

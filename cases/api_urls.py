@@ -10,4 +10,6 @@ urlpatterns = [
     path("cases/<int:pk>/decide/", api.CaseDecideAPI.as_view(), name="api-case-decide"),
     path("cases/<int:pk>/close/", api.CaseCloseAPI.as_view(), name="api-case-close"),
     path("cases/<int:pk>/log/", api.CaseLogAPI.as_view(), name="api-case-log"),
+    path("measures/<int:pk>/retry/", api.MeasureRetryAPI.as_view(), name="api-measure-retry"),
+    path("dashboard/", api.DashboardAPI.as_view(), name="api-dashboard"),
 ]

@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from takedown.enqueue import enqueue_on_commit
+
+from . import tasks
 from .actionlog import log_append
+from .errors import Conflict
 from .models import Case, PlatformMeasure
 from .platforms import PlatformError, get_adapter
 from .roles import Actor
@@ -37,7 +42,9 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
     if measure.status == PlatformMeasure.Status.APPLIED:
         return measure
     adapter = get_adapter()
-    PlatformMeasure.objects.filter(pk=measure.pk).update(attempts=measure.attempts + 1)
+    PlatformMeasure.objects.filter(pk=measure.pk).update(
+        attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+    )
     # Called outside any transaction: the platform may be slow, and the key makes it safe.
     result = adapter.apply_measure(
         measure.item.content_id, measure.measure, idempotency_key=measure.idempotency_key
@@ -68,7 +75,7 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
             },
             public_summary=f"{measure.get_measure_display()} applied to {measure.item.url}.",
         )
-    measure_notify_uploader(measure_id=measure.pk)
+        enqueue_on_commit(tasks.notify_uploader, measure.pk)
     return measure
 
 
@@ -127,3 +134,32 @@ def measure_mark_failed(*, measure_id: int, error: PlatformError | Exception) ->
             },
         )
     logger.warning("Measure %s failed: %s", measure_id, error)
+
+
+def measure_retry(*, measure_id: int, actor: Actor) -> PlatformMeasure:
+    """Staff send a failed measure to the platform again (same idempotency key)."""
+    with transaction.atomic():
+        measure = PlatformMeasure.objects.select_related("item", "decision").get(pk=measure_id)
+        case = Case.objects.select_for_update().get(pk=measure.decision.case_id)
+        updated = PlatformMeasure.objects.filter(
+            pk=measure.pk, status=PlatformMeasure.Status.FAILED
+        ).update(status=PlatformMeasure.Status.PENDING, error="")
+        if not updated:
+            raise Conflict(
+                f"Measure {measure.pk} is {measure.status}: only a failed measure can be retried."
+            )
+        log_append(
+            case=case,
+            actor=actor,
+            action="measure_retry",
+            from_state=case.state,
+            details={
+                "measure_id": measure.pk,
+                "content_id": measure.item.content_id,
+                "measure": measure.measure,
+                "previous_error": measure.error,
+            },
+        )
+        enqueue_on_commit(tasks.execute_measure, measure.pk)
+    measure.refresh_from_db()
+    return measure

@@ -118,12 +118,14 @@ class PlatformMeasure(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     platform_response = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     uploader_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
 
     def __str__(self):
         return f"{self.measure} on {self.item.content_id} ({self.status})"

@@ -1,10 +1,15 @@
 """Reads for the review queue and case pages, with their query counts kept constant."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from notices.models import EvidenceFile, ReportedItem
 
-from .models import Case, PlatformMeasure
+from .models import Case, Decision, PlatformMeasure, State
+
+OPEN_STATES = [State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW]
 
 
 def queue_cases(*, state: str | None = None, verdict: str | None = None) -> QuerySet[Case]:
@@ -27,3 +32,37 @@ def queue_cases(*, state: str | None = None, verdict: str | None = None) -> Quer
 def case_evidence(case: Case) -> dict[str, list[EvidenceFile]]:
     files = list(case.notice.evidence.all())
     return {kind: [f for f in files if f.kind == kind] for kind in EvidenceFile.Kind.values}
+
+
+def _counts(queryset, field: str) -> dict[str, int]:
+    rows = queryset.order_by().values(field).annotate(n=Count("pk"))
+    return {row[field]: row["n"] for row in rows}
+
+
+def dashboard_figures(now=None) -> dict:
+    now = now or timezone.now()
+    open_cases = Case.objects.filter(state__in=OPEN_STATES)
+    failed = PlatformMeasure.objects.filter(status=PlatformMeasure.Status.FAILED).select_related(
+        "item", "decision__case__notice"
+    )
+    return {
+        "open_by_state": _counts(open_cases, "state"),
+        "open_by_verdict": _counts(open_cases, "verdict"),
+        "overdue": open_cases.filter(due_at__lt=now).count(),
+        "measures_by_status": _counts(PlatformMeasure.objects.all(), "status"),
+        "failed_measures": [
+            {
+                "id": m.pk,
+                "case_id": m.decision.case_id,
+                "reference": m.decision.case.notice.reference,
+                "content_id": m.item.content_id,
+                "measure": m.measure,
+                "attempts": m.attempts,
+                "error": m.error,
+            }
+            for m in failed.order_by("pk")[:100]
+        ],
+        "decisions_last_7_days": _counts(
+            Decision.objects.filter(decided_at__gte=now - timedelta(days=7)), "outcome"
+        ),
+    }

@@ -18,6 +18,7 @@ class MeasureSerializer(serializers.ModelSerializer):
         model = PlatformMeasure
         fields = [
             "id",
+            "item",
             "measure",
             "status",
             "attempts",
@@ -122,3 +123,22 @@ class ActionLogSerializer(serializers.ModelSerializer):
             "previous_hash",
             "entry_hash",
         ]
+
+
+class FailedMeasureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    content_id = serializers.CharField()
+    measure = serializers.CharField()
+    attempts = serializers.IntegerField()
+    error = serializers.CharField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    open_by_state = serializers.DictField(child=serializers.IntegerField())
+    open_by_verdict = serializers.DictField(child=serializers.IntegerField())
+    overdue = serializers.IntegerField()
+    measures_by_status = serializers.DictField(child=serializers.IntegerField())
+    failed_measures = FailedMeasureSerializer(many=True)
+    decisions_last_7_days = serializers.DictField(child=serializers.IntegerField())

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notices.models import Measure, ReportedItem
+from takedown.enqueue import enqueue_on_commit
 
 from .actionlog import log_append
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
@@ -313,7 +314,7 @@ def case_decide(
     )
     decision = created["decision"]
     for row in created.get("measure_rows", []):
-        transaction.on_commit(lambda pk=row.pk: tasks.execute_measure.delay(pk))
+        enqueue_on_commit(tasks.execute_measure, row.pk)
     notifications.schedule_decision_email(case=case, decision=decision)
     return decision
 

@@ -1,22 +1,56 @@
 """Celery tasks: thin wrappers that call the services."""
 
 from celery import shared_task
+from django.conf import settings
 
-from .measures import measure_execute, measure_mark_failed
+from . import deadlines, measures, verification
 from .platforms import PlatformError
-from .verification import case_verify_matches
 
 
 @shared_task(acks_late=True)
 def verify_case_matches(case_id: int) -> None:
-    case_verify_matches(case_id=case_id)
+    verification.case_verify_matches(case_id=case_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
+def _retry_later(task, error: PlatformError, measure_id: int) -> bool:
+    """Schedule the next attempt of a transient failure; False once the retries are spent."""
+    retries = task.request.retries
+    if not error.transient or retries >= settings.TAKEDOWN_MEASURE_MAX_RETRIES:
+        return False
+    if task.request.is_eager:
+        # The embedded default has no broker to hold a delayed retry: try again in-line.
+        task.apply(args=(measure_id,), retries=retries + 1, throw=True)
+        return True
+    countdown = min(2**retries * 5, settings.TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX)
+    raise task.retry(exc=error, countdown=countdown)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def execute_measure(self, measure_id: int) -> None:
+    """Apply a measure; transient platform errors are retried with exponential backoff, and
+    after TAKEDOWN_MEASURE_MAX_RETRIES the measure is marked failed for staff to retry."""
     try:
-        measure_execute(measure_id=measure_id)
+        measures.measure_execute(measure_id=measure_id)
     except PlatformError as error:
-        if error.transient and self.request.retries < self.max_retries:
-            raise self.retry(exc=error, countdown=min(2**self.request.retries * 5, 300)) from None
-        measure_mark_failed(measure_id=measure_id, error=error)
+        if not _retry_later(self, error, measure_id):
+            measures.measure_mark_failed(measure_id=measure_id, error=error)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def notify_uploader(self, measure_id: int) -> None:
+    """Forward the decision to the uploader; the sweeper tries again if retries run out."""
+    try:
+        measures.measure_notify_uploader(measure_id=measure_id)
+    except PlatformError as error:
+        if not _retry_later(self, error, measure_id):
+            raise
+
+
+@shared_task
+def requeue_stalled_work() -> dict:
+    return deadlines.requeue_stalled_work()
+
+
+@shared_task
+def enforce_deadlines() -> dict:
+    return deadlines.enforce_deadlines()

@@ -11,4 +11,6 @@ urlpatterns = [
     path("cases/<int:pk>/decide/", views.case_decide, name="decide"),
     path("cases/<int:pk>/close/", views.case_close, name="close"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("measures/<int:pk>/retry/", views.measure_retry_view, name="measure_retry"),
 ]

@@ -14,9 +14,10 @@ from notices.models import EvidenceFile
 
 from . import services
 from .errors import CaseError
-from .models import Decision, State, Verdict
+from .measures import measure_retry
+from .models import Decision, PlatformMeasure, State, Verdict
 from .roles import ADMIN, LEGAL, Actor, is_staff_member, staff_roles
-from .selectors import case_evidence, queue_cases
+from .selectors import case_evidence, dashboard_figures, queue_cases
 
 
 def staff_required(view):
@@ -154,3 +155,21 @@ def evidence_file(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}"'
     return response
+
+
+@staff_required
+def dashboard(request):
+    return render(request, "cases/dashboard.html", {"figures": dashboard_figures()})
+
+
+@require_POST
+@staff_required
+def measure_retry_view(request, pk):
+    measure = get_object_or_404(PlatformMeasure.objects.select_related("decision"), pk=pk)
+    actor = Actor.staff(request.user)
+    return _run(
+        request,
+        measure.decision.case_id,
+        lambda: measure_retry(measure_id=pk, actor=actor),
+        "The measure was sent to the platform again.",
+    )

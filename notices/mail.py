@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 
@@ -17,8 +17,19 @@ def render_message(template: str, context: dict) -> tuple[str, str]:
 
 
 def send_on_commit(*, template: str, to: str, context: dict) -> None:
-    """Queue the message once the surrounding transaction has committed."""
+    """Queue the message once the surrounding transaction has committed.
+
+    With the broker down the message is sent at once instead, so that it is not lost.
+    """
+    from takedown.enqueue import enqueue_on_commit
+
     from .tasks import send_message
 
     subject, body = render_message(template, context)
-    transaction.on_commit(lambda: send_message.delay(to=to, subject=subject, body=body))
+    enqueue_on_commit(
+        send_message,
+        to=to,
+        subject=subject,
+        body=body,
+        fallback=lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to]),
+    )

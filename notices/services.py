@@ -14,6 +14,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from takedown.enqueue import enqueue_on_commit
+
 from .mail import send_on_commit
 from .models import EvidenceFile, Notice, ReportedItem
 from .uploads import CleanUpload
@@ -129,7 +131,7 @@ def notice_file(
                 to=notice.notifier_email,
                 context={"notice": notice, "tracking_path": notice.tracking_path(token)},
             )
-            transaction.on_commit(lambda: tasks.verify_case_matches.delay(case.pk))
+            enqueue_on_commit(tasks.verify_case_matches, case.pk)
     except IntegrityError:
         # Two requests with the same key raced: the other one won; answer with its notice.
         if idempotency_key:

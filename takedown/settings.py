@@ -98,30 +98,105 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Evidence (identity documents, reference photos, snapshots of reported content) is private:
 # the storage has no public URL and files are served only through a permission-checked view.
 EVIDENCE_ROOT = VAR_DIR / "evidence"
+TAKEDOWN_S3_BUCKET = env_str("TAKEDOWN_S3_BUCKET")
+if TAKEDOWN_S3_BUCKET:
+    _evidence_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": TAKEDOWN_S3_BUCKET,
+            "endpoint_url": env_str("TAKEDOWN_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("TAKEDOWN_S3_REGION") or None,
+            "access_key": env_str("TAKEDOWN_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("TAKEDOWN_S3_SECRET_ACCESS_KEY") or None,
+            "location": "evidence",
+            # Private objects, never overwritten, reached only through the evidence view.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "object_parameters": {"ServerSideEncryption": "AES256"}
+            if env_bool("TAKEDOWN_S3_SSE", True)
+            else {},
+        },
+    }
+else:
+    _evidence_storage = {
+        "BACKEND": "takedown.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(EVIDENCE_ROOT)},
+    }
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "demo_media"), "base_url": None},
+        "OPTIONS": {"location": str(VAR_DIR / "media"), "base_url": None},
     },
-    "evidence": {
-        "BACKEND": "takedown.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": str(EVIDENCE_ROOT)},
-    },
+    "evidence": _evidence_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters must be shared by every web process in production: use Redis there.
+_cache_url = env_str("TAKEDOWN_CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "takedown@platform.example")
 
+# Behind HTTPS in production (TAKEDOWN_HTTPS=true): secure cookies, HSTS, redirect to https.
+if env_bool("TAKEDOWN_HTTPS", False):
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
 # Celery: eager in the embedded default, a real broker when CELERY_BROKER_URL is set.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not env_str("CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# An unacknowledged task (its worker died) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("TAKEDOWN_TASK_VISIBILITY_TIMEOUT", 3600)
+}
+# Enqueueing must not hang a request when the broker is down: fail fast, the sweeper catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-work": {
+        "task": "cases.tasks.requeue_stalled_work",
+        "schedule": float(env_int("TAKEDOWN_SWEEP_SECONDS", 60)),
+    },
+    "enforce-deadlines": {
+        "task": "cases.tasks.enforce_deadlines",
+        "schedule": float(env_int("TAKEDOWN_DEADLINE_SWEEP_SECONDS", 300)),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -191,6 +266,17 @@ TAKEDOWN_PLATFORM_ADAPTER = env_str(
 TAKEDOWN_PLATFORM_HOSTS = env_list(
     "TAKEDOWN_PLATFORM_HOSTS", ["127.0.0.1:8000", "localhost:8000", "testserver"]
 )
+# The HTTP adapter (cases.platforms.http.HttpPlatformAdapter): the platform's moderation API,
+# the shared secret that signs every request (HMAC-SHA256), and its time limits.
+TAKEDOWN_PLATFORM_API_URL = env_str("TAKEDOWN_PLATFORM_API_URL")
+TAKEDOWN_PLATFORM_API_SECRET = env_str("TAKEDOWN_PLATFORM_API_SECRET")
+TAKEDOWN_PLATFORM_CONNECT_TIMEOUT = float(env_str("TAKEDOWN_PLATFORM_CONNECT_TIMEOUT", "3"))
+TAKEDOWN_PLATFORM_READ_TIMEOUT = float(env_str("TAKEDOWN_PLATFORM_READ_TIMEOUT", "10"))
+# Platform measures: attempts before a measure is marked failed, and the backoff cap.
+TAKEDOWN_MEASURE_MAX_RETRIES = env_int("TAKEDOWN_MEASURE_MAX_RETRIES", 5)
+TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX = env_int("TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX", 300)
+# Work left pending this long (a lost task, a broker outage) is enqueued again by beat.
+TAKEDOWN_STALLED_AFTER_SECONDS = env_int("TAKEDOWN_STALLED_AFTER_SECONDS", 120)
 
 LOGGING = {
     "version": 1,
