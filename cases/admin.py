@@ -48,6 +48,13 @@ class CaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The change form is read-only; the close action still works for legal and admin.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.action(description="Close the selected cases (legal/admin)")
     def close_cases(self, request, queryset):
         actor = Actor.staff(request.user)

@@ -89,8 +89,9 @@ def case_transition(
     if action not in ACTION_ROLES:
         raise InvalidInput(f"Unknown action {action!r}. Known actions: {', '.join(ACTIONS)}.")
     if not (actor.roles & ACTION_ROLES[action]):
-        allowed = ", ".join(sorted(ACTION_ROLES[action]))
-        raise NotAllowed(f"Only {allowed} may {action.replace('_', ' ')} a case.")
+        people = sorted(ACTION_ROLES[action] - {SYSTEM})
+        who = " or ".join(f"the {role}" if role == COMPLAINANT else role for role in people)
+        raise NotAllowed(f"Your role may not {action.replace('_', ' ')} a case; only {who} may.")
     with transaction.atomic():
         try:
             case = Case.objects.select_for_update().get(pk=case_id)
@@ -126,7 +127,7 @@ def case_transition(
 # --- claims --------------------------------------------------------------------------------
 
 
-def _claim_is_live(case: Case, now=None) -> bool:
+def claim_is_live(case: Case, now=None) -> bool:
     now = now or timezone.now()
     return bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now)
 
@@ -135,7 +136,7 @@ def case_claim(*, case_id: int, actor: Actor) -> Case:
     """Claim a case (a lease of TAKEDOWN_CLAIM_MINUTES). Someone else's live claim is a 409."""
 
     def check(case: Case) -> None:
-        if _claim_is_live(case) and case.claimed_by_id != actor.user_id:
+        if claim_is_live(case) and case.claimed_by_id != actor.user_id:
             raise Conflict(
                 f"Case {case.pk} is claimed by {case.claimed_by.get_username()} until "
                 f"{case.claim_expires_at:%Y-%m-%d %H:%M} UTC. Wait for the claim to lapse or "
@@ -176,7 +177,7 @@ def _require_own_live_claim(case: Case, actor: Actor) -> None:
         raise Conflict(
             f"You have not claimed case {case.pk} (claimed by {holder}). Claim it before deciding."
         )
-    if not _claim_is_live(case):
+    if not claim_is_live(case):
         raise Conflict(
             f"Your claim on case {case.pk} lapsed at {case.claim_expires_at:%Y-%m-%d %H:%M} UTC. "
             "Claim it again and review it before deciding."

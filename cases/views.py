@@ -142,7 +142,8 @@ def can_view_evidence(user, evidence: EvidenceFile) -> bool:
         return True
     if roles & {LEGAL, ADMIN}:
         return True
-    return evidence.notice.case.claimed_by_id == user.pk
+    case = evidence.notice.case
+    return case.claimed_by_id == user.pk and services.claim_is_live(case)
 
 
 @staff_required

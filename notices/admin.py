@@ -31,7 +31,18 @@ class NoticeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["relationship", "use_type", "requested_measure", "received_at"]
     search_fields = ["reference", "notifier_name", "notifier_email"]
-    readonly_fields = ["reference", "tracking_token_hash", "idempotency_key", "received_at"]
+    # What a complainant filed is evidence: nobody edits it, superusers included.
+    exclude = ["tracking_token_hash", "idempotency_key", "idempotency_fingerprint"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     inlines = [ReportedItemInline, EvidenceFileInline]
     date_hierarchy = "received_at"
 
@@ -41,7 +52,16 @@ class ReportedItemAdmin(admin.ModelAdmin):
     list_display = ["content_id", "notice", "measure", "outcome", "uploader_name"]
     list_filter = ["outcome", "measure"]
     search_fields = ["content_id", "url", "notice__reference", "uploader_name"]
-    raw_id_fields = ["notice", "snapshot"]
+
+    # Items change only through decisions (cases.services), which write the action log.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(EvidenceFile)

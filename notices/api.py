@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 
 from .selectors import tracking_view
 from .serializers import FiledNoticeSerializer, NoticeIntakeSerializer, TrackedNoticeSerializer
-from .services import complainant_provide_info, complainant_withdraw, notice_for_token
+from .services import (
+    IdempotencyKeyReused,
+    complainant_provide_info,
+    complainant_withdraw,
+    notice_for_token,
+)
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
 
@@ -42,7 +47,10 @@ class NoticeCreateAPI(APIView):
                 {"Idempotency-Key": ["At most 200 characters."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        filed = serializer.file_notice(idempotency_key=key)
+        try:
+            filed = serializer.file_notice(idempotency_key=key)
+        except IdempotencyKeyReused as error:
+            return Response({"detail": str(error)}, status=422)
         notice = filed.notice
         body = {
             "reference": notice.reference,

@@ -35,6 +35,9 @@ class Notice(models.Model):
     tracking_token_hash = models.CharField(max_length=64, editable=False)
     # The client's Idempotency-Key, so that a retried submission returns the first result.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # A hash of the request the key was first used with: the same key with another request is
+    # refused rather than answered with someone else's notice.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
 
     notifier_name = models.CharField(max_length=200)
     notifier_email = models.EmailField()

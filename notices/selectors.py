@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .models import Notice
+from .models import Measure, Notice, ReportedItem
+
+DECISION_LABELS = {
+    "uphold": "Upheld",
+    "reject": "Not upheld",
+    "request_info": "More information requested",
+}
+
+
+def _item_outcome_label(item: ReportedItem, case_state: str) -> str:
+    if item.outcome == ReportedItem.Outcome.PENDING and case_state in ("withdrawn", "closed"):
+        return "Not examined"
+    return ReportedItem.Outcome(item.outcome).label
 
 
 def tracking_view(notice: Notice) -> dict:
@@ -18,13 +30,21 @@ def tracking_view(notice: Notice) -> dict:
         "status_display": case.get_state_display(),
         "received_at": notice.received_at,
         "requested_measure": notice.requested_measure,
+        "requested_measure_display": notice.get_requested_measure_display(),
         "items": [
-            {"url": item.url, "measure": item.measure, "outcome": item.outcome}
+            {
+                "url": item.url,
+                "measure": item.measure,
+                "outcome": item.outcome,
+                "measure_display": Measure(item.measure).label if item.measure else "",
+                "outcome_display": _item_outcome_label(item, case.state),
+            }
             for item in notice.items.all()
         ],
         "decision": (
             {
                 "outcome": decision.outcome,
+                "outcome_display": DECISION_LABELS[decision.outcome],
                 "reasons": decision.reasons,
                 "decided_at": decision.decided_at,
             }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -28,21 +30,45 @@ class FiledNotice:
     created: bool
 
 
-def _tracking_token(idempotency_key: str | None) -> str:
-    """A random token; with an idempotency key, one derived from it with the server secret,
-    so that a retried request gets the same token back while we still store only its hash."""
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was first used with a different request."""
+
+
+def _tracking_token(idempotency_key: str | None, fingerprint: str) -> str:
+    """A random token; with an idempotency key, one derived from the key and the request with
+    the server secret, so that a retried request gets the same token back while only its hash
+    is stored (and a different request with the same key gets nothing)."""
     if not idempotency_key:
         return secrets.token_urlsafe(24)
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"tracking-token:{idempotency_key}".encode(), "sha256"
-    ).digest()
+    message = f"tracking-token:{idempotency_key}:{fingerprint}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, "sha256").digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
-def _replayed(notice: Notice, idempotency_key: str) -> FiledNotice:
-    return FiledNotice(
-        notice=notice, tracking_token=_tracking_token(idempotency_key), created=False
+def _replayed(notice: Notice, idempotency_key: str, fingerprint: str) -> FiledNotice:
+    if not secrets.compare_digest(notice.idempotency_fingerprint, fingerprint):
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different notice. Use a new key for "
+            "each new notice, and the same key only to retry the very same request."
+        )
+    token = _tracking_token(idempotency_key, fingerprint)
+    return FiledNotice(notice=notice, tracking_token=token, created=False)
+
+
+def request_fingerprint(
+    fields: dict, uploads: list[CleanUpload | None], content_ids: list[str]
+) -> str:
+    """A stable hash of what was filed, files included."""
+    canonical = json.dumps(
+        {
+            "fields": fields,
+            "files": [u.sha256 if u else None for u in uploads],
+            "items": content_ids,
+        },
+        sort_keys=True,
+        default=str,
     )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFile:
@@ -83,17 +109,23 @@ def notice_file(
     from cases.models import Case
     from cases.roles import Actor
 
+    fingerprint = request_fingerprint(
+        fields,
+        [identity_document, authorization_document, *reference_photos],
+        [ref.content_id for _, ref in reported],
+    )
     if idempotency_key:
         existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _replayed(existing, idempotency_key)
-    token = _tracking_token(idempotency_key)
+            return _replayed(existing, idempotency_key, fingerprint)
+    token = _tracking_token(idempotency_key, fingerprint)
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
                 reference=f"pending-{uuid.uuid4().hex}",
                 tracking_token_hash=Notice.hash_token(token),
                 idempotency_key=idempotency_key or None,
+                idempotency_fingerprint=fingerprint if idempotency_key else "",
                 **fields,
             )
             year = timezone.now().year
@@ -137,31 +169,56 @@ def notice_file(
         if idempotency_key:
             existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
-                return _replayed(existing, idempotency_key)
+                return _replayed(existing, idempotency_key, fingerprint)
         raise
     return FiledNotice(notice=notice, tracking_token=token, created=True)
 
 
 def notice_for_token(reference: str, token: str | None) -> Notice | None:
     """The notice if the token is its tracking token; None otherwise, whatever the reason."""
+    return notice_for_token_hash(reference, Notice.hash_token(token or ""))
+
+
+def notice_for_token_hash(reference: str, token_hash: str) -> Notice | None:
     notice = Notice.objects.filter(reference=reference).select_related("case").first()
     expected = notice.tracking_token_hash if notice else Notice.hash_token("no-such-notice")
-    given = Notice.hash_token(token or "")
-    if not secrets.compare_digest(expected, given) or notice is None:
+    if not secrets.compare_digest(expected, token_hash or "") or notice is None:
         return None
     return notice
 
 
+def _case_state_label(case_id: int) -> str:
+    from cases.models import Case
+
+    return Case.objects.get(pk=case_id).get_state_display().lower()
+
+
 def complainant_withdraw(case_id: int, message: str) -> None:
+    """Withdraw a notice; refusals are worded for the complainant, not for staff."""
+    from cases.errors import Conflict
     from cases.services import case_withdraw
 
-    case_withdraw(case_id=case_id, reasons=message)
+    try:
+        case_withdraw(case_id=case_id, reasons=message)
+    except Conflict:
+        state = _case_state_label(case_id)
+        raise Conflict(
+            f"This notice can no longer be withdrawn: it is {state}. Notices can be withdrawn "
+            "until a decision is taken."
+        ) from None
 
 
 def complainant_provide_info(case_id: int, message: str) -> None:
+    from cases.errors import Conflict
     from cases.services import case_provide_info
 
-    case_provide_info(case_id=case_id, message=message)
+    try:
+        case_provide_info(case_id=case_id, message=message)
+    except Conflict:
+        state = _case_state_label(case_id)
+        raise Conflict(
+            f"No information was requested for this notice (it is {state}); nothing was sent."
+        ) from None
 
 
 COMPLAINANT_ACTIONS = {"withdraw": complainant_withdraw, "provide_info": complainant_provide_info}

@@ -11,9 +11,10 @@ from cases.errors import CaseError
 from cases.services import allowed_actions
 
 from .forms import NoticeForm, TrackForm
+from .models import Notice
 from .selectors import tracking_view
 from .serializers import NoticeIntakeSerializer
-from .services import COMPLAINANT_ACTIONS, notice_for_token
+from .services import COMPLAINANT_ACTIONS, notice_for_token, notice_for_token_hash
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
 RECEIPT_SESSION_KEY = "takedown_receipt"
@@ -75,9 +76,11 @@ def notice_new(request):
 
 
 def notice_receipt(request):
-    receipt = request.session.get(RECEIPT_SESSION_KEY)
+    # Shown once: the token must not stay readable in the session store.
+    receipt = request.session.pop(RECEIPT_SESSION_KEY, None)
     if not receipt:
-        return redirect("notices:new")
+        messages.info(request, "Your receipt, with your tracking link, was sent to you by e-mail.")
+        return redirect("notices:track")
     notice = notice_for_token(receipt["reference"], receipt["token"])
     if notice is None:
         raise Http404
@@ -99,32 +102,48 @@ def notice_track(request):
     return render(request, "notices/track.html", {"form": form})
 
 
+TOKENS_SESSION_KEY = "takedown_tracking_tokens"
+
+
 @require_http_methods(["GET", "POST"])
 def notice_tracking(request, reference):
+    """The tracking page. A link with ?token= is checked, remembered in the session (as a
+    hash), and redirected to the bare URL, so the token does not linger in browser history."""
     try:
         _throttle(request, TrackingThrottle)
     except Throttled as error:
         return _throttled_response(request, error)
+    # The session keeps only the token's hash, the same value the notice row holds.
+    known = request.session.get(TOKENS_SESSION_KEY, {})
     token = request.GET.get("token")
-    notice = notice_for_token(reference, token)
+    token_hash = Notice.hash_token(token) if token else known.get(reference, "")
+    notice = notice_for_token_hash(reference, token_hash)
     if notice is None:
         raise Http404("No notice with this reference and token.")
+    clean_url = reverse("notices:tracking", args=[reference])
+    if token:
+        request.session[TOKENS_SESSION_KEY] = {**known, reference: token_hash}
+        if request.method == "GET":
+            return redirect(clean_url)
     if request.method == "POST":
-        perform = COMPLAINANT_ACTIONS.get(request.POST.get("action"))
-        if perform is None:
-            messages.error(request, "Unknown action.")
-        else:
-            try:
-                perform(notice.case.pk, request.POST.get("message", ""))
-            except CaseError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "Done.")
-        return redirect(notice.tracking_path(token))
-    notice.case.refresh_from_db()
+        _complainant_action(request, notice)
+        return redirect(clean_url)
     view = tracking_view(notice)
     return render(
         request,
         "notices/tracking.html",
         {"view": view, "can_withdraw": "withdraw" in allowed_actions(view["status"])},
     )
+
+
+def _complainant_action(request, notice) -> None:
+    perform = COMPLAINANT_ACTIONS.get(request.POST.get("action"))
+    if perform is None:
+        messages.error(request, "Choose to withdraw the notice or to send information.")
+        return
+    try:
+        perform(notice.case.pk, request.POST.get("message", ""))
+    except CaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Thank you: your notice was updated.")

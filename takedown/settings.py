@@ -15,7 +15,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its dat
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "embedded-default-insecure-key-change-me-in-production")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -92,6 +92,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "takedown" / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 
@@ -199,10 +200,14 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous API call is told how to authenticate (401).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    # Client addresses for throttling come from REMOTE_ADDR unless proxies are declared, so a
+    # forged X-Forwarded-For cannot reset a client's count.
+    "NUM_PROXIES": env_int("TAKEDOWN_NUM_PROXIES", 0),
     "DEFAULT_PERMISSION_CLASSES": ["cases.permissions.IsStaffMember"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("TAKEDOWN_PAGE_SIZE", 25),
@@ -263,9 +268,7 @@ TAKEDOWN_NEEDS_INFO_DAYS = env_int("TAKEDOWN_NEEDS_INFO_DAYS", 14)
 TAKEDOWN_PLATFORM_ADAPTER = env_str(
     "TAKEDOWN_PLATFORM_ADAPTER", "cases.platforms.demo.DemoPlatformAdapter"
 )
-TAKEDOWN_PLATFORM_HOSTS = env_list(
-    "TAKEDOWN_PLATFORM_HOSTS", ["127.0.0.1:8000", "localhost:8000", "testserver"]
-)
+TAKEDOWN_PLATFORM_HOSTS = env_list("TAKEDOWN_PLATFORM_HOSTS", ["127.0.0.1:8000", "localhost:8000"])
 # The HTTP adapter (cases.platforms.http.HttpPlatformAdapter): the platform's moderation API,
 # the shared secret that signs every request (HMAC-SHA256), and its time limits.
 TAKEDOWN_PLATFORM_API_URL = env_str("TAKEDOWN_PLATFORM_API_URL")

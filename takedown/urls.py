@@ -18,3 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler404 = "takedown.api.not_found"
+handler400 = "takedown.api.bad_request"
+handler500 = "takedown.api.server_error"

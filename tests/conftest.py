@@ -17,6 +17,12 @@ from takedown.storage import PrivateFileSystemStorage
 
 
 @pytest.fixture(autouse=True)
+def test_platform_host(settings):
+    """The test client's host serves the demo platform's pages in tests."""
+    settings.TAKEDOWN_PLATFORM_HOSTS = [*settings.TAKEDOWN_PLATFORM_HOSTS, "testserver"]
+
+
+@pytest.fixture(autouse=True)
 def private_storage(tmp_path, monkeypatch):
     """Evidence goes to a per-test folder; throttles start from zero."""
     storage = PrivateFileSystemStorage(location=str(tmp_path / "evidence"))

@@ -77,10 +77,11 @@ def test_withdrawing_a_decided_notice_is_409(anonymous_api, filed, moderator_a):
 
 def test_the_tracking_page_offers_withdrawal_and_performs_it(client, filed):
     url = f"/notices/track/{filed['reference']}/?token={filed['tracking_token']}"
-    page = client.get(url).content.decode()
-    assert 'id="withdraw"' in page
+    page = client.get(url, follow=True)
+    assert page.redirect_chain == [(f"/notices/track/{filed['reference']}/", 302)]
+    assert 'id="withdraw"' in page.content.decode()
 
-    response = client.post(url, {"action": "withdraw"}, follow=True)
+    response = client.post(page.redirect_chain[0][0], {"action": "withdraw"}, follow=True)
 
     assert "Withdrawn" in response.content.decode()
     assert 'id="withdraw"' not in response.content.decode()
