@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,9 +11,10 @@ from . import services
 from .measures import measure_retry
 from .models import Case, PlatformMeasure, State, Verdict
 from .roles import Actor
-from .selectors import dashboard_figures, queue_cases
+from .selectors import QueuePaginator, dashboard_figures, queue_cases
 from .serializers import (
     ActionLogSerializer,
+    CaseDetailSerializer,
     CaseSerializer,
     DashboardSerializer,
     DecideSerializer,
@@ -21,8 +23,13 @@ from .serializers import (
 )
 
 
+class QueuePagination(PageNumberPagination):
+    django_paginator_class = QueuePaginator
+
+
 class CaseListAPI(generics.ListAPIView):
     serializer_class = CaseSerializer
+    pagination_class = QueuePagination
 
     @extend_schema(
         parameters=[
@@ -47,10 +54,20 @@ class CaseListAPI(generics.ListAPIView):
 
 
 class CaseDetailAPI(generics.RetrieveAPIView):
-    serializer_class = CaseSerializer
+    serializer_class = CaseDetailSerializer
 
     def get_queryset(self):
-        return queue_cases()
+        return queue_cases().prefetch_related("notice__evidence", "decisions__decided_by")
+
+
+class EvidenceFileAPI(APIView):
+    """An evidence file, for the roles that may see it (others get 404)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="Evidence file")
+    def get(self, request, pk):
+        from .views import evidence_response
+
+        return evidence_response(request.user, pk)
 
 
 def _case_response(case_id: int) -> Response:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("cases/<int:pk>/close/", api.CaseCloseAPI.as_view(), name="api-case-close"),
     path("cases/<int:pk>/log/", api.CaseLogAPI.as_view(), name="api-case-log"),
     path("measures/<int:pk>/retry/", api.MeasureRetryAPI.as_view(), name="api-measure-retry"),
+    path("evidence/<int:pk>/", api.EvidenceFileAPI.as_view(), name="api-evidence"),
     path("dashboard/", api.DashboardAPI.as_view(), name="api-dashboard"),
 ]

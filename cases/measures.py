@@ -28,8 +28,9 @@ def _uploader_message(measure: PlatformMeasure) -> str:
         f"Your content {measure.item.url} was acted on ({measure.get_measure_display()}) "
         f"after a notice by the person shown in it (case {decision.case.reference}).\n\n"
         f"Statement of reasons:\n{decision.reasons}\n\n"
-        "If you believe this is a mistake, you may file a counter-notice with evidence and "
-        "your real identity, or appeal this decision within 6 months."
+        "If you believe this is a mistake, you may contest it within 6 months by answering "
+        "this message with the case reference, evidence that your use is lawful and your "
+        "real identity."
     )
 
 

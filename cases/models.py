@@ -36,7 +36,7 @@ class Case(models.Model):
     notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="case")
     state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
     verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING)
-    due_at = models.DateTimeField(db_index=True)
+    due_at = models.DateTimeField()
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -47,7 +47,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["state", "due_at"]), models.Index(fields=["verdict"])]
+        indexes = [
+            # The queue's order: pages of case ids come from this index alone (QueuePaginator).
+            models.Index(fields=["due_at", "id"], name="case_queue_order_idx"),
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["verdict"]),
+        ]
 
     def __str__(self):
         return f"Case {self.pk} ({self.notice.reference})"

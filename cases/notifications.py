@@ -18,3 +18,12 @@ def schedule_decision_email(*, case: Case, decision: Decision) -> None:
         to=notice.notifier_email,
         context={"notice": notice, "case": case, "decision": decision},
     )
+
+
+def schedule_already_removed_email(*, case: Case) -> None:
+    notice = case.notice
+    send_on_commit(
+        template="already_removed",
+        to=notice.notifier_email,
+        context={"notice": notice, "case": case},
+    )

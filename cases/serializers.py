@@ -87,7 +87,10 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class DecisionItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    measure = serializers.ChoiceField(choices=Measure.choices)
+    measure = serializers.ChoiceField(
+        choices=[*Measure.choices, ("none", "No measure: not upheld for this item")],
+        help_text='The measure for this item, or "none" to leave it alone.',
+    )
 
 
 class DecideSerializer(serializers.Serializer):
@@ -142,3 +145,46 @@ class DashboardSerializer(serializers.Serializer):
     measures_by_status = serializers.DictField(child=serializers.IntegerField())
     failed_measures = FailedMeasureSerializer(many=True)
     decisions_last_7_days = serializers.DictField(child=serializers.IntegerField())
+
+
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="Permission-checked download.")
+
+    def get_url(self, evidence) -> str:
+        return self.context["request"].build_absolute_uri(f"/api/v1/evidence/{evidence.pk}/")
+
+
+class NoticeDetailSerializer(serializers.Serializer):
+    notifier_name = serializers.CharField()
+    notifier_email = serializers.EmailField()
+    notifier_phone = serializers.CharField()
+    relationship = serializers.CharField()
+    use_type = serializers.CharField()
+    description = serializers.CharField()
+    requested_measure = serializers.CharField()
+    good_faith = serializers.BooleanField()
+    accuracy = serializers.BooleanField()
+    signature = serializers.CharField()
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """One case with everything a reviewer needs: the notice, its evidence, decisions."""
+
+    notice = NoticeDetailSerializer()
+    evidence = serializers.SerializerMethodField()
+    decisions = DecisionSerializer(many=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "info_due_at", "notice", "evidence", "decisions"]
+
+    def get_evidence(self, case) -> list[dict]:
+        from .views import can_view_evidence
+
+        user = self.context["request"].user
+        visible = [e for e in case.notice.evidence.all() if can_view_evidence(user, e)]
+        return EvidenceSerializer(visible, many=True, context=self.context).data

@@ -42,6 +42,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (State.ACTIONED, "close"): State.CLOSED,
     (State.REJECTED, "close"): State.CLOSED,
     (State.WITHDRAWN, "close"): State.CLOSED,
+    (State.RECEIVED, "close_no_action"): State.CLOSED,
 }
 
 # Who may ask for each action.
@@ -54,6 +55,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "provide_info": frozenset({COMPLAINANT}),
     "withdraw": frozenset({COMPLAINANT}),
     "close": frozenset({LEGAL, ADMIN, SYSTEM}),
+    # Every reported item was already removed when checked: nothing is left to decide.
+    "close_no_action": frozenset({SYSTEM}),
 }
 
 ACTIONS = tuple(ACTION_ROLES)
@@ -199,12 +202,17 @@ PUBLIC_SUMMARY = {
 }
 
 
-def _measures_by_item(case: Case, measure: str | None, items: list | None) -> dict[int, str]:
-    """Validate the measure for every item: one for all, or one per item id."""
+# In ``items``, this measure upholds the notice for the other items but not for this one.
+NO_MEASURE = "none"
+
+
+def _measures_by_item(case: Case, measure: str | None, items: list | None) -> dict[int, str | None]:
+    """Validate the measure for every item: one for all, or one per item id, where "none"
+    leaves that item alone (the notice is not upheld for it)."""
     item_ids = list(case.notice.items.values_list("pk", flat=True))
     valid = set(Measure.values)
     if items:
-        chosen: dict[int, str] = {}
+        chosen: dict[int, str | None] = {}
         errors = []
         for entry in items:
             if not isinstance(entry, dict) or "id" not in entry:
@@ -213,17 +221,24 @@ def _measures_by_item(case: Case, measure: str | None, items: list | None) -> di
             item_id, item_measure = entry.get("id"), entry.get("measure") or measure
             if item_id not in item_ids:
                 errors.append(f"Item {item_id} is not part of case {case.pk}.")
+            elif item_measure == NO_MEASURE:
+                chosen[item_id] = None
             elif item_measure not in valid:
-                errors.append(f"Item {item_id}: measure must be one of {', '.join(sorted(valid))}.")
+                errors.append(
+                    f"Item {item_id}: measure must be one of {', '.join(sorted(valid))} "
+                    f"or {NO_MEASURE}."
+                )
             else:
                 chosen[item_id] = item_measure
         missing = [i for i in item_ids if i not in chosen]
         if missing and not errors:
             errors.append(
-                "Upholding needs a measure for every item; missing: "
+                "Upholding needs a measure (or none) for every item; missing: "
                 + ", ".join(str(i) for i in missing)
                 + "."
             )
+        if not errors and not any(chosen.values()):
+            errors.append("No item gets a measure: to act on none of them, reject the notice.")
         if errors:
             raise InvalidInput(" ".join(errors), field_errors={"items": errors})
         return chosen
@@ -275,7 +290,10 @@ def case_decide(
         if action == "uphold":
             rows = []
             for item in notice_items:
-                item.measure = created["measures"][item.pk]
+                item.measure = created["measures"][item.pk] or ""
+                if not item.measure:
+                    item.outcome = ReportedItem.Outcome.REJECTED
+                    continue
                 item.outcome = ReportedItem.Outcome.UPHELD
                 rows.append(
                     PlatformMeasure(
@@ -362,3 +380,24 @@ def case_close(*, case_id: int, actor: Actor, reasons: str = "") -> Case:
         reasons=reasons,
         public_summary="Your case was closed.",
     )
+
+
+def case_close_already_removed(*, case_id: int) -> Case:
+    """Close a notice whose every item the platform had already removed, and tell the
+    complainant so: no further action is needed."""
+    from .notifications import schedule_already_removed_email
+
+    def apply(case: Case) -> list[str]:
+        case.notice.items.update(outcome=ReportedItem.Outcome.ALREADY_REMOVED)
+        return []
+
+    case = case_transition(
+        case_id=case_id,
+        action="close_no_action",
+        actor=Actor.system(),
+        reasons="Every reported item was already removed from the platform.",
+        apply=apply,
+        public_summary="The reported content was already removed: no further action needed.",
+    )
+    schedule_already_removed_email(case=case)
+    return case

@@ -12,11 +12,14 @@ from notices.models import EvidenceFile, ReportedItem
 from notices.services import store_evidence
 from notices.uploads import UploadRejected, clean_fetched_image
 
-from . import imagematch
+from . import imagematch, services
 from .actionlog import log_append
 from .models import VERDICT_RANK, Case, MatchResult, Verdict
 from .platforms import PlatformError, get_adapter
 from .roles import Actor
+
+# Platform statuses meaning the content is already out of public reach.
+RESTRICTED = ("deleted", "disconnected", "blocked")
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,8 @@ def _verify_item(item: ReportedItem, references: list[EvidenceFile], adapter) ->
     except PlatformError as error:
         return {"verdict": Verdict.UNAVAILABLE, "detail": f"The platform did not answer: {error}"}
     item.uploader_id, item.uploader_name = content.uploader_id, content.uploader_name
-    item.save(update_fields=["uploader_id", "uploader_name"])
+    item.platform_status = content.status
+    item.save(update_fields=["uploader_id", "uploader_name", "platform_status"])
     if not content.image_bytes:
         return {
             "verdict": Verdict.UNAVAILABLE,
@@ -100,4 +104,6 @@ def case_verify_matches(*, case_id: int) -> Case:
                 ],
             },
         )
+    if notice.items.exclude(platform_status__in=RESTRICTED).count() == 0:
+        services.case_close_already_removed(case_id=case_id)
     return case

@@ -1,11 +1,11 @@
 """Staff pages: the review queue, a case with its evidence, and the private file view."""
 
+import json
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from .errors import CaseError
 from .measures import measure_retry
 from .models import Decision, PlatformMeasure, State, Verdict
 from .roles import ADMIN, LEGAL, Actor, is_staff_member, staff_roles
-from .selectors import case_evidence, dashboard_figures, queue_cases
+from .selectors import QueuePaginator, case_evidence, dashboard_figures, queue_cases
 
 
 def staff_required(view):
@@ -37,7 +37,7 @@ def queue(request):
     verdict = request.GET.get("verdict") or None
     state = state if state in State.values else None
     verdict = verdict if verdict in Verdict.values else None
-    page = Paginator(queue_cases(state=state, verdict=verdict), 25).get_page(
+    page = QueuePaginator(queue_cases(state=state, verdict=verdict), 25).get_page(
         request.GET.get("page")
     )
     return render(
@@ -63,7 +63,12 @@ def case_detail(request, pk):
             "case": case,
             "notice": case.notice,
             "evidence": case_evidence(case),
-            "log": case.log.order_by("pk"),
+            "log_entries": [
+                {**vars(entry), "details_json": json.dumps(entry.details, indent=1, default=str)}
+                for entry in case.log.order_by("pk")
+            ],
+            "can_see_documents": bool(staff_roles(request.user) & {LEGAL, ADMIN})
+            or (case.claimed_by_id == request.user.pk and services.claim_is_live(case)),
             "decisions": case.decisions.select_related("decided_by"),
             "allowed": services.allowed_actions(case.state),
             "claimed_by_me": case.claimed_by_id == request.user.pk,
@@ -148,8 +153,13 @@ def can_view_evidence(user, evidence: EvidenceFile) -> bool:
 
 @staff_required
 def evidence_file(request, pk):
+    return evidence_response(request.user, pk)
+
+
+def evidence_response(user, pk: int) -> FileResponse:
+    """Stream one evidence file to a user allowed to see it; anyone else gets 404."""
     evidence = get_object_or_404(EvidenceFile.objects.select_related("notice__case"), pk=pk)
-    if not can_view_evidence(request.user, evidence):
+    if not can_view_evidence(user, evidence):
         raise Http404
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Cache-Control"] = "private, no-store"

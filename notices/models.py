@@ -113,6 +113,8 @@ class ReportedItem(models.Model):
     snapshot = models.ForeignKey(
         EvidenceFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the platform said of the content when it was checked: live, deleted, disconnected...
+    platform_status = models.CharField(max_length=20, blank=True)
     uploader_id = models.CharField(max_length=200, blank=True)
     uploader_name = models.CharField(max_length=200, blank=True)
 

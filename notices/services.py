@@ -122,7 +122,8 @@ def notice_file(
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
-                reference=f"pending-{uuid.uuid4().hex}",
+                # A placeholder until the pk is known; 32 characters, Notice.reference's limit.
+                reference=f"pending-{uuid.uuid4().hex[:24]}",
                 tracking_token_hash=Notice.hash_token(token),
                 idempotency_key=idempotency_key or None,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",

@@ -30,7 +30,7 @@ def _throttled_response(request, error: Throttled):
     response = render(
         request,
         "notices/throttled.html",
-        {"wait": int(error.wait or 0)},
+        {"wait": int(error.wait or 0), "wait_minutes": round((error.wait or 0) / 60)},
         status=429,
     )
     response["Retry-After"] = str(int(error.wait or 1))

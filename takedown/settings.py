@@ -179,9 +179,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# An unacknowledged task (its worker died) is delivered again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("TAKEDOWN_TASK_VISIBILITY_TIMEOUT", 3600)
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    "visibility_timeout": env_int("TAKEDOWN_TASK_VISIBILITY_TIMEOUT", 3600),
+    # Sending a task to an unreachable broker gives up after about half a second (kombu would
+    # otherwise sleep 2 s before its second try, for every task of the request).
+    "interval_start": 0.1,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+    "connect_retries_timeout": 0.5,
 }
 # Enqueueing must not hang a request when the broker is down: fail fast, the sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -439,3 +439,20 @@ def test_load_demo_does_not_bring_back_a_post_a_measure_removed(adapter, setting
 
     clinic.refresh_from_db()
     assert clinic.state == "deleted"
+
+
+@pytest.mark.django_db
+def test_a_weaker_measure_never_lifts_a_stronger_restriction():
+    from cases.platforms.demo import DemoPlatformAdapter
+    from demo_platform.models import Account, Post
+
+    account = Account.objects.create(handle="someone", display_name="Someone")
+    post = Post.objects.create(account=account, caption="x", image=b"jpeg")
+    adapter = DemoPlatformAdapter()
+    adapter.delete(post.content_id, idempotency_key="k-delete")
+
+    result = adapter.block(post.content_id, idempotency_key="k-block")
+
+    assert result.response["state"] == "deleted"
+    post.refresh_from_db()
+    assert post.state == "deleted"

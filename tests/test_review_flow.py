@@ -337,3 +337,54 @@ def test_every_log_entry_is_written_in_the_same_transaction_as_its_change(case, 
     response = decide(moderator_a, case, outcome="reject", reasons="Not claimed.")
     assert response.status_code == 409
     assert ActionLog.objects.count() == before
+
+
+def test_an_item_can_be_left_alone_while_the_others_are_upheld(
+    case, moderator_a, clinic_post, pack_post
+):
+    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
+    items = {item.content_id: item.pk for item in case.notice.items.all()}
+    response = decide(
+        moderator_a,
+        case,
+        outcome="uphold",
+        reasons="The clinic uses her selfie; the grid could not be confirmed.",
+        items=[
+            {"id": items[clinic_post.content_id], "measure": "delete"},
+            {"id": items[pack_post.content_id], "measure": "none"},
+        ],
+    )
+
+    assert response.status_code == 200, response.json()
+    outcomes = dict(case.notice.items.values_list("content_id", "outcome"))
+    assert outcomes == {clinic_post.content_id: "upheld", pack_post.content_id: "rejected"}
+    assert Post.objects.get(pk=pack_post.pk).state == "live"
+    assert PlatformMeasure.objects.filter(decision__case=case).count() == 1
+
+
+def test_upholding_with_no_measure_on_any_item_is_refused(case, moderator_a):
+    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
+    items = [{"id": item.pk, "measure": "none"} for item in case.notice.items.all()]
+    response = decide(moderator_a, case, outcome="uphold", reasons="x", items=items)
+
+    assert response.status_code == 400
+    assert "reject the notice" in response.json()["detail"]
+
+
+def test_a_notice_about_content_already_removed_closes_with_no_further_action(
+    case, moderator_a, anonymous_api, clinic_post
+):
+    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
+    decide(moderator_a, case, outcome="uphold", reasons="Her selfie.", measure="delete")
+    mail.outbox.clear()
+
+    second = anonymous_api.post(
+        "/api/v1/notices/", notice_payload([post_url(clinic_post)]), format="multipart"
+    ).json()
+
+    later = Case.objects.get(notice__reference=second["reference"])
+    assert later.state == "closed"
+    assert later.notice.items.get().outcome == "already_removed"
+    assert later.log.filter(action="close_no_action", actor_label="system").exists()
+    [message] = [m for m in mail.outbox if "already removed" in m.subject]
+    assert message.to == ["mei.lin@example.com"]

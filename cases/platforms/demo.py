@@ -39,6 +39,14 @@ TARGET_STATE = {
     PostEvent.Measure.BLOCK: Post.State.BLOCKED,
     PostEvent.Measure.RESTORE: Post.State.LIVE,
 }
+# A measure never weakens a stronger restriction already in place: blocking a deleted post
+# leaves it deleted. Only restore lifts a restriction.
+SEVERITY = {
+    Post.State.LIVE: 0,
+    Post.State.DISCONNECTED: 1,
+    Post.State.BLOCKED: 2,
+    Post.State.DELETED: 3,
+}
 
 
 def _shorten(text: str, limit: int = 120) -> str:
@@ -139,6 +147,11 @@ class DemoPlatformAdapter(PlatformAdapter):
                     return self._replay(previous, post, measure)
                 now = timezone.now()
                 from_state, to_state = post.state, TARGET_STATE[measure]
+                if (
+                    measure != PostEvent.Measure.RESTORE
+                    and SEVERITY[from_state] > SEVERITY[to_state]
+                ):
+                    to_state = from_state
                 if from_state != to_state:
                     post.state, post.state_changed_at = to_state, now
                     post.save(update_fields=["state", "state_changed_at"])
