@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo clean
+.PHONY: run test lint format install migrate demo clean bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "takedown needs Python 3.11 or newer"'
@@ -41,3 +41,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) var
+
+# Load on gunicorn + PostgreSQL + Redis + a Celery worker with a zero-loss reconciliation,
+# then the review queue at 100,000 cases against 1,000 (see README, "Benchmarks").
+bench-load: install
+	$(BIN)/python -m benchmarks.load
+	$(BIN)/python -m benchmarks.queue
