@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 
-from cases.platforms import InvalidContentReference, get_adapter
+from cases.platforms import InvalidContentReference, PlatformError, get_adapter
 
 from .models import Measure, Notice, Relationship, UseType
 from .uploads import UploadRejected, clean_document, clean_image
+
+
+class PlatformUnavailable(APIException):
+    """The platform could not be asked whether the reported content exists: try later."""
+
+    status_code = 503
+    default_detail = (
+        "The platform could not be reached to check the reported URLs. Nothing was stored; "
+        "please try again in a few minutes."
+    )
+    default_code = "platform_unavailable"
+    wait = 60  # becomes the Retry-After header
 
 
 class ReportedUrlsField(serializers.ListField):
@@ -95,6 +108,11 @@ class NoticeIntakeSerializer(serializers.Serializer):
             except InvalidContentReference as error:
                 errors.append(str(error))
                 continue
+            except PlatformError as error:
+                if not error.transient:
+                    errors.append(f"{text}: the platform refused to look it up ({error}).")
+                    continue
+                raise PlatformUnavailable() from error
             if ref.content_id not in seen:
                 seen.add(ref.content_id)
                 resolved.append((text, ref))

@@ -13,7 +13,7 @@ from cases.services import allowed_actions
 from .forms import NoticeForm, TrackForm
 from .models import Notice
 from .selectors import tracking_view
-from .serializers import NoticeIntakeSerializer
+from .serializers import NoticeIntakeSerializer, PlatformUnavailable
 from .services import COMPLAINANT_ACTIONS, notice_for_token, notice_for_token_hash
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
@@ -57,7 +57,18 @@ def notice_new(request):
         except Throttled as error:
             return _throttled_response(request, error)
         serializer = NoticeIntakeSerializer(data=_intake_data(request))
-        if serializer.is_valid():
+        try:
+            valid = serializer.is_valid()
+        except PlatformUnavailable as error:
+            response = render(
+                request,
+                "notices/new.html",
+                {"form": form, "errors": {}, "unavailable": error.detail},
+                status=503,
+            )
+            response["Retry-After"] = str(error.wait)
+            return response
+        if valid:
             filed = serializer.file_notice(language=getattr(request, "LANGUAGE_CODE", "en"))
             request.session[RECEIPT_SESSION_KEY] = {
                 "reference": filed.notice.reference,

@@ -692,3 +692,23 @@ def test_the_http_adapter_really_deletes_a_demo_post_through_the_demo_api(
     assert answer.status == 410  # Gone: the post page shows it was removed
     with pytest.raises(InvalidContentReference, match="is not on this platform"):
         adapter.resolve("http://127.0.0.1:1/platform/posts/1/")
+
+
+def test_intake_answers_503_with_retry_after_when_the_platform_is_down(db, settings, anonymous_api):
+    from notices.models import Notice
+
+    from .conftest import notice_payload
+
+    settings.TAKEDOWN_PLATFORM_ADAPTER = "cases.platforms.http.HttpPlatformAdapter"
+    settings.TAKEDOWN_PLATFORM_API_URL = "http://127.0.0.1:9/"  # nothing listens on port 9
+    settings.TAKEDOWN_PLATFORM_API_SECRET = "s3cret"
+    settings.TAKEDOWN_PLATFORM_CONNECT_TIMEOUT = 0.5
+
+    response = anonymous_api.post(
+        "/api/v1/notices/", notice_payload(["post-4"]), format="multipart"
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "try again" in response.json()["detail"]
+    assert Notice.objects.count() == 0
