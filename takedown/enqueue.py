@@ -23,9 +23,11 @@ def send_task(task, *args, fallback: Callable[[], None] | None = None, **kwargs)
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except BROKER_ERRORS as error:
-        logger.warning("Broker unavailable, %s left for the sweeper: %s", task.name, error)
         if fallback is not None:
+            logger.warning("Broker unavailable, %s done in-process instead: %s", task.name, error)
             fallback()
+        else:
+            logger.warning("Broker unavailable, %s left for the sweeper: %s", task.name, error)
         return False
     return True
 

@@ -13,7 +13,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TAKEDOWN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its database here
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "embedded-default-insecure-key-change-me-in-production")
+# The embedded default key is marked insecure so that `check --deploy` flags it when unset.
+SECRET_KEY = env_str(
+    "DJANGO_SECRET_KEY", "django-insecure-embedded-default-key-set-DJANGO_SECRET_KEY-in-production"
+)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

@@ -123,7 +123,9 @@ class Postgres:
         self.bin_dir = bin_dir
         return self
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a database, empty or as a copy of ``template`` (which nobody may be using)."""
+        copy = ["-T", template] if template else []
         self._run(
             str(self.bin_dir / "createdb"),
             "-h",
@@ -132,6 +134,7 @@ class Postgres:
             str(self.port),
             "-U",
             "postgres",
+            *copy,
             name,
         )
         return self.url(name)
@@ -227,9 +230,15 @@ class ManagedProcess:
             os.killpg(self.process.pid, sig)
             self.process.wait(timeout=30)
 
-    def stop(self) -> None:
-        if self.alive():
+    def request_stop(self) -> None:
+        """Ask the process group to shut down (SIGTERM) without waiting for it."""
+        if self.alive() and not getattr(self, "_stop_requested", False):
+            self._stop_requested = True
             os.killpg(self.process.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        self.request_stop()
+        if self.alive():
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -238,6 +247,65 @@ class ManagedProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class S3Server:
+    """An S3-compatible HTTP server (moto's threaded server mode) on a free loopback port.
+
+    It runs in the test process; the deployment's processes reach it over HTTP like any S3
+    endpoint. Credentials and region are arbitrary but must be consistent.
+    """
+
+    port: int = field(default_factory=free_port)
+    region: str = "us-east-1"
+    access_key: str = "takedown-test-access-key"
+    secret_key: str = "takedown-test-secret-key"  # noqa: S105 - a throwaway local server
+
+    def start(self) -> S3Server:
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError:
+            unavailable("moto[server] is not installed (requirements-dev.txt)")
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        wait_for(lambda: port_open(self.port), timeout=20, what="moto S3 server")
+        return self
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+        )
+
+    def create_bucket(self, name: str) -> str:
+        """A private bucket. No public-access block on purpose: whether an object is private
+        is then up to the ACL the writer gives it, which is what a test should see."""
+        self.client().create_bucket(Bucket=name, ACL="private")
+        return name
+
+    def deployment_env(self, bucket: str) -> dict:
+        """The settings that put the deployment's evidence in ``bucket`` (Deployment.extra_env)."""
+        return {
+            "TAKEDOWN_S3_BUCKET": bucket,
+            "TAKEDOWN_S3_ENDPOINT_URL": self.endpoint_url,
+            "TAKEDOWN_S3_REGION": self.region,
+            "TAKEDOWN_S3_ACCESS_KEY_ID": self.access_key,
+            "TAKEDOWN_S3_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+    def stop(self) -> None:
+        if getattr(self, "server", None) is not None:
+            self.server.stop()
 
 
 def manage(env: dict, *args: str, timeout: float = 300) -> str:
@@ -294,12 +362,27 @@ class Deployment:
         env.update(self.extra_env)
         return env
 
-    def prepare(self, database: str = "takedown") -> Deployment:
+    def prepare(self, database: str = "takedown", template: str | None = None) -> Deployment:
+        """Create the database: migrated and seeded with the demo, or copied from ``template``
+        (a database an earlier prepare() made), which is much faster than migrating again."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.database_url = self.postgres.create_database(database)
-        manage(self.env(), "migrate", "--noinput")
-        manage(self.env(), "load_demo")
+        self.database_url = self.postgres.create_database(database, template=template)
+        if template is None:
+            manage(self.env(), "migrate", "--noinput")
+            manage(self.env(), "load_demo")
         return self
+
+    def sql(self, query: str, params: tuple | dict = ()) -> list[tuple]:
+        """Rows of one query on the deployment's database (what really got stored)."""
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            cursor = connection.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def sql_value(self, query: str, params: tuple | dict = ()):
+        rows = self.sql(query, params)
+        return rows[0][0] if rows else None
 
     def start_app(self, workers: int = 2, threads: int = 4) -> ManagedProcess:
         gunicorn = VENV_BIN / "gunicorn"
@@ -318,6 +401,9 @@ class Deployment:
                 "60",
                 "--graceful-timeout",
                 "5",
+                # Its default path is shared by every gunicorn of the user (~/.gunicorn): the
+                # deployments of parallel test runs and benchmarks must not fight over it.
+                "--no-control-socket",
             ],
             self.env(),
             self.workdir / "app.log",
@@ -378,6 +464,9 @@ class Deployment:
         return beat
 
     def stop(self) -> None:
+        # Every process shuts down at the same time; then wait for each.
+        for process in self.processes.values():
+            process.request_stop()
         for process in self.processes.values():
             process.stop()
         self.processes.clear()
