@@ -302,6 +302,11 @@ def scenarios_for(count: int) -> dict[str, str]:
     }
 
 
+def web_query(endpoint: str, query: str) -> str:
+    """The web queue shows open cases by default; compare like with like: every state."""
+    return query if endpoint != "web" or "state=" in query else f"state=all&{query}"
+
+
 def measure_latencies(deployments: dict, sizes: dict, auth: dict, http) -> None:
     header = (
         f"{'page':<13}{'endpoint':<20}{'1k p50':>8}{'1k p95':>8}{'100k p50':>10}"
@@ -312,10 +317,10 @@ def measure_latencies(deployments: dict, sizes: dict, auth: dict, http) -> None:
     for name in scenarios_for(BASELINE_CASES):
         for endpoint, path in (("web", "/staff/"), ("api", "/api/v1/cases/")):
             times: dict[str, list[float]] = {label: [] for label in sizes}
-            urls = {
-                label: f"{d.base_url}{path}?{scenarios_for(sizes[label])[name]}"
-                for label, d in deployments.items()
-            }
+            urls = {}
+            for label, d in deployments.items():
+                query = web_query(endpoint, scenarios_for(sizes[label])[name])
+                urls[label] = f"{d.base_url}{path}?{query}"
             # Alternating request by request: both databases see the same machine load.
             for i in range(WARM_UP + REQUESTS):
                 for label in sizes:

@@ -17,7 +17,13 @@ from .errors import CaseError
 from .measures import measure_retry
 from .models import Decision, PlatformMeasure, State, Verdict
 from .roles import ADMIN, LEGAL, Actor, is_staff_member, staff_roles
-from .selectors import QueuePaginator, case_evidence, dashboard_figures, queue_cases
+from .selectors import (
+    OPEN_STATES,
+    QueuePaginator,
+    case_evidence,
+    dashboard_figures,
+    queue_cases,
+)
 
 
 def staff_required(view):
@@ -33,13 +39,19 @@ def staff_required(view):
 
 @staff_required
 def queue(request):
-    state = request.GET.get("state") or None
+    """The work to do: open cases by default ("open"), or any state, or one state."""
+    state = request.GET.get("state") or "open"
     verdict = request.GET.get("verdict") or None
-    state = state if state in State.values else None
-    verdict = verdict if verdict in Verdict.values else None
-    page = QueuePaginator(queue_cases(state=state, verdict=verdict), 25).get_page(
-        request.GET.get("page")
-    )
+    if state not in (*State.values, "open", "all"):
+        messages.error(request, f"Unknown state {state!r}: showing the open cases.")
+        state = "open"
+    if verdict and verdict not in Verdict.values:
+        messages.error(request, f"Unknown verdict {verdict!r}: showing every verdict.")
+        verdict = None
+    cases = queue_cases(state=state if state in State.values else None, verdict=verdict)
+    if state == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    page = QueuePaginator(cases, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/queue.html",

@@ -388,3 +388,17 @@ def test_a_notice_about_content_already_removed_closes_with_no_further_action(
     assert later.log.filter(action="close_no_action", actor_label="system").exists()
     [message] = [m for m in mail.outbox if "already removed" in m.subject]
     assert message.to == ["mei.lin@example.com"]
+
+
+def test_the_web_queue_shows_open_cases_unless_asked_for_all(case, moderator_a, legal):
+    from django.utils import timezone
+
+    Case.objects.filter(pk=case.pk).update(state="closed", due_at=timezone.now())
+    browser = web_as(moderator_a)
+    reference = case.notice.reference
+
+    assert reference not in browser.get(reverse("cases:queue")).content.decode()
+    assert reference in browser.get(reverse("cases:queue"), {"state": "all"}).content.decode()
+    assert reference in browser.get(reverse("cases:queue"), {"state": "closed"}).content.decode()
+    odd = browser.get(reverse("cases:queue"), {"state": "bogus"}, follow=True).content.decode()
+    assert "Unknown state" in odd
