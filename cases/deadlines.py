@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from notices.models import OutboundEmail
+from notices.tasks import send_message
 from takedown.enqueue import send_task
 
 from . import services, tasks
@@ -19,7 +21,8 @@ from .roles import Actor
 
 
 def requeue_stalled_work(now=None) -> dict:
-    """Enqueue again what should have run by now: verifications, measures, uploader notices.
+    """Enqueue again what should have run by now: verifications, measures, uploader notices
+    and e-mails.
 
     Safe to overlap with a task that is merely slow: verification is recomputed, and measures
     and notices are idempotent.
@@ -27,7 +30,9 @@ def requeue_stalled_work(now=None) -> dict:
     now = now or timezone.now()
     stalled = now - timedelta(seconds=settings.TAKEDOWN_STALLED_AFTER_SECONDS)
     measure_stalled = stalled - timedelta(seconds=settings.TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX)
-    verifications = Case.objects.filter(verdict=Verdict.PENDING, created_at__lt=stalled)
+    verifications = Case.objects.annotate(
+        last_sent=Coalesce("verification_sent_at", "created_at")
+    ).filter(verdict=Verdict.PENDING, last_sent__lt=stalled)
     pending_measures = PlatformMeasure.objects.annotate(
         last_try=Coalesce("last_attempt_at", "requested_at")
     ).filter(status=PlatformMeasure.Status.PENDING, last_try__lt=measure_stalled)
@@ -36,13 +41,26 @@ def requeue_stalled_work(now=None) -> dict:
         uploader_notified_at__isnull=True,
         completed_at__lt=stalled,
     )
-    counts = {"verifications": 0, "measures": 0, "uploader_notices": 0}
-    for case_id in verifications.values_list("pk", flat=True):
-        counts["verifications"] += send_task(tasks.verify_case_matches, case_id)
-    for measure_id in pending_measures.values_list("pk", flat=True):
-        counts["measures"] += send_task(tasks.execute_measure, measure_id)
+    unsent_emails = OutboundEmail.objects.annotate(
+        last_try=Coalesce("last_attempt_at", "created_at")
+    ).filter(sent_at__isnull=True, last_try__lt=stalled)
+    counts = {"verifications": 0, "measures": 0, "uploader_notices": 0, "emails": 0}
+    # Each resend is stamped, so that while a worker is away the queue holds one copy per
+    # stall period rather than one per sweep.
+    for case_id in list(verifications.values_list("pk", flat=True)):
+        if send_task(tasks.verify_case_matches, case_id):
+            counts["verifications"] += 1
+            Case.objects.filter(pk=case_id).update(verification_sent_at=now)
+    for measure_id in list(pending_measures.values_list("pk", flat=True)):
+        if send_task(tasks.execute_measure, measure_id):
+            counts["measures"] += 1
+            PlatformMeasure.objects.filter(pk=measure_id).update(last_attempt_at=now)
     for measure_id in unnotified.values_list("pk", flat=True):
         counts["uploader_notices"] += send_task(tasks.notify_uploader, measure_id)
+    for message_id in list(unsent_emails.values_list("pk", flat=True)):
+        if send_task(send_message, message_id):
+            counts["emails"] += 1
+            OutboundEmail.objects.filter(pk=message_id).update(last_attempt_at=now)
     return counts
 
 

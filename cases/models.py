@@ -42,6 +42,8 @@ class Case(models.Model):
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     info_due_at = models.DateTimeField(null=True, blank=True)
+    # When the sweeper last sent the verification again, so it is not sent every sweep.
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,22 +7,29 @@ from . import deadlines, measures, verification
 from .platforms import PlatformError
 
 
-@shared_task(acks_late=True)
-def verify_case_matches(case_id: int) -> None:
-    verification.case_verify_matches(case_id=case_id)
-
-
-def _retry_later(task, error: PlatformError, measure_id: int) -> bool:
+def _retry_later(task, error: PlatformError, object_id: int) -> bool:
     """Schedule the next attempt of a transient failure; False once the retries are spent."""
     retries = task.request.retries
     if not error.transient or retries >= settings.TAKEDOWN_MEASURE_MAX_RETRIES:
         return False
     if task.request.is_eager:
         # The embedded default has no broker to hold a delayed retry: try again in-line.
-        task.apply(args=(measure_id,), retries=retries + 1, throw=True)
+        task.apply(args=(object_id,), retries=retries + 1, throw=True)
         return True
     countdown = min(2**retries * 5, settings.TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX)
     raise task.retry(exc=error, countdown=countdown)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def verify_case_matches(self, case_id: int) -> None:
+    """Verify a case's match evidence; a platform that is briefly unavailable is asked again
+    with backoff, and only after the last retry are its items recorded as unavailable."""
+    last_attempt = self.request.retries >= settings.TAKEDOWN_MEASURE_MAX_RETRIES
+    try:
+        verification.case_verify_matches(case_id=case_id, last_attempt=last_attempt)
+    except PlatformError as error:
+        if not _retry_later(self, error, case_id):
+            raise
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

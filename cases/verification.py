@@ -30,11 +30,18 @@ def _thresholds() -> imagematch.Thresholds:
     )
 
 
-def _verify_item(item: ReportedItem, references: list[EvidenceFile], adapter) -> dict:
-    """Fetch the item through the adapter and compare it; returns MatchResult fields."""
+def _verify_item(
+    item: ReportedItem, references: list[EvidenceFile], adapter, *, last_attempt: bool
+) -> dict:
+    """Fetch the item through the adapter and compare it; returns MatchResult fields.
+
+    A transient platform error is raised for the task to retry, unless this is the last
+    attempt: then the item is recorded as unavailable."""
     try:
         content = adapter.fetch_content(item.content_id)
     except PlatformError as error:
+        if error.transient and not last_attempt:
+            raise
         return {"verdict": Verdict.UNAVAILABLE, "detail": f"The platform did not answer: {error}"}
     item.uploader_id, item.uploader_name = content.uploader_id, content.uploader_name
     item.platform_status = content.status
@@ -72,21 +79,33 @@ def _verify_item(item: ReportedItem, references: list[EvidenceFile], adapter) ->
     }
 
 
-def case_verify_matches(*, case_id: int) -> Case:
-    """Compare every reported item with the reference photos and set the case's priority."""
+def case_verify_matches(*, case_id: int, last_attempt: bool = True) -> Case:
+    """Compare every reported item with the reference photos and set the case's priority.
+
+    Runs once per case: a copy of the task sent again by the sweeper (after a worker or broker
+    outage) finds the case verified and does nothing.
+    """
     case = Case.objects.select_related("notice").get(pk=case_id)
+    if case.verdict != Verdict.PENDING:
+        return case
     notice = case.notice
     references = list(notice.evidence.filter(kind=EvidenceFile.Kind.REFERENCE_PHOTO))
     adapter = get_adapter()
-    results = {}
-    for item in notice.items.all():
-        fields = _verify_item(item, references, adapter)
-        results[item.pk] = MatchResult.objects.update_or_create(item=item, defaults=fields)[0]
-    best = min(
-        (r.verdict for r in results.values()), key=VERDICT_RANK.__getitem__, default="pending"
-    )
+    fields_by_item = {
+        item: _verify_item(item, references, adapter, last_attempt=last_attempt)
+        for item in notice.items.all()
+    }
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
+        if case.verdict != Verdict.PENDING:
+            return case  # another copy of the task got here first
+        results = {
+            item.pk: MatchResult.objects.update_or_create(item=item, defaults=fields)[0]
+            for item, fields in fields_by_item.items()
+        }
+        best = min(
+            (r.verdict for r in results.values()), key=VERDICT_RANK.__getitem__, default="pending"
+        )
         case.verdict = best
         case.due_at = notice.received_at + timedelta(hours=settings.TAKEDOWN_DUE_HOURS[best])
         case.save(update_fields=["verdict", "due_at", "updated_at"])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import EvidenceFile, Notice, ReportedItem
+from .models import EvidenceFile, Notice, OutboundEmail, ReportedItem
 
 
 class ReportedItemInline(admin.TabularInline):
@@ -85,4 +85,21 @@ class EvidenceFileAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["pk", "to", "subject", "created_at", "attempts", "sent_at"]
+    list_filter = ["sent_at"]
+    search_fields = ["to", "subject"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

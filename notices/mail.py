@@ -1,10 +1,19 @@
-"""E-mails to complainants, rendered from one template per message and sent by a task."""
+"""E-mails to complainants: rendered from one template per message, stored in the outbox in
+the same transaction as the change they report, and sent by a task."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import F
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
 
 
 def render_message(template: str, context: dict) -> tuple[str, str]:
@@ -16,20 +25,47 @@ def render_message(template: str, context: dict) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
-def send_on_commit(*, template: str, to: str, context: dict) -> None:
-    """Queue the message once the surrounding transaction has committed.
+def send_on_commit(*, template: str, to: str, context: dict, notice=None) -> OutboundEmail:
+    """Store the message now and send it once the transaction commits.
 
-    With the broker down the message is sent at once instead, so that it is not lost.
+    With the broker down it is sent at once instead; if that fails too, it stays in the outbox
+    for the sweeper. Either way the request that caused it succeeds.
     """
     from takedown.enqueue import enqueue_on_commit
 
     from .tasks import send_message
 
     subject, body = render_message(template, context)
+    message = OutboundEmail.objects.create(notice=notice, to=to, subject=subject, body=body)
     enqueue_on_commit(
-        send_message,
-        to=to,
-        subject=subject,
-        body=body,
-        fallback=lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to]),
+        send_message, message.pk, fallback=lambda: deliver_quietly(message_id=message.pk)
     )
+    return message
+
+
+def deliver(*, message_id: int) -> None:
+    """Send one stored message unless it was sent already; errors propagate for retries."""
+    message = OutboundEmail.objects.select_related("notice").get(pk=message_id)
+    if message.sent_at is not None:
+        return
+    body = message.body
+    if message.notice is not None:
+        notice = message.notice
+        link = settings.TAKEDOWN_SITE_URL + notice.tracking_path(notice.tracking_token())
+        body = body.replace(OutboundEmail.TRACKING_URL_PLACEHOLDER, link)
+    OutboundEmail.objects.filter(pk=message_id).update(
+        attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+    )
+    try:
+        send_mail(message.subject, body, settings.DEFAULT_FROM_EMAIL, [message.to])
+    except Exception as error:
+        OutboundEmail.objects.filter(pk=message_id).update(last_error=str(error)[:500])
+        raise
+    OutboundEmail.objects.filter(pk=message_id).update(sent_at=timezone.now(), last_error="")
+
+
+def deliver_quietly(*, message_id: int) -> None:
+    try:
+        deliver(message_id=message_id)
+    except Exception as error:  # noqa: BLE001 - the outbox keeps it for the sweeper
+        logger.warning("E-mail %s not sent now, kept for the sweeper: %s", message_id, error)

@@ -1,6 +1,8 @@
 """What a complainant files: the notice, its evidence files and the items it reports."""
 
+import base64
 import hashlib
+import hmac
 
 from django.db import models
 from django.urls import reverse
@@ -33,6 +35,10 @@ class Measure(models.TextChoices):
 class Notice(models.Model):
     reference = models.CharField(max_length=32, unique=True, editable=False)
     tracking_token_hash = models.CharField(max_length=64, editable=False)
+    # The token is derived from this nonce with the server secret (tracking_token_for), so it
+    # can be put into a receipt when that is sent, while the database holds only the nonce
+    # and the token's hash: reading the database alone gives no working token.
+    tracking_nonce = models.CharField(max_length=64, editable=False, default="")
     # The client's Idempotency-Key, so that a retried submission returns the first result.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     # A hash of the request the key was first used with: the same key with another request is
@@ -61,6 +67,13 @@ class Notice(models.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    def tracking_token(self) -> str:
+        from django.conf import settings
+
+        message = f"tracking-token:{self.tracking_nonce}".encode()
+        digest = hmac.new(settings.SECRET_KEY.encode(), message, "sha256").digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode()
 
     def tracking_path(self, token: str) -> str:
         return reverse("notices:tracking", args=[self.reference]) + f"?token={token}"
@@ -126,3 +139,28 @@ class ReportedItem(models.Model):
 
     def __str__(self):
         return f"{self.content_id} ({self.notice_id})"
+
+
+class OutboundEmail(models.Model):
+    """A message to a complainant, stored with the change that caused it, so it cannot be lost:
+    the task sends it, and the sweeper sends again whatever is still unsent."""
+
+    # Where the body says TRACKING_URL_PLACEHOLDER, the notice's tracking link is put in when
+    # the message is sent: the stored text never holds a tracking token.
+    TRACKING_URL_PLACEHOLDER = "[[tracking-url]]"
+
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.subject} to {self.to}"

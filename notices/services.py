@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import secrets
 import uuid
@@ -34,25 +32,13 @@ class IdempotencyKeyReused(Exception):
     """The Idempotency-Key was first used with a different request."""
 
 
-def _tracking_token(idempotency_key: str | None, fingerprint: str) -> str:
-    """A random token; with an idempotency key, one derived from the key and the request with
-    the server secret, so that a retried request gets the same token back while only its hash
-    is stored (and a different request with the same key gets nothing)."""
-    if not idempotency_key:
-        return secrets.token_urlsafe(24)
-    message = f"tracking-token:{idempotency_key}:{fingerprint}".encode()
-    digest = hmac.new(settings.SECRET_KEY.encode(), message, "sha256").digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
-
-
-def _replayed(notice: Notice, idempotency_key: str, fingerprint: str) -> FiledNotice:
+def _replayed(notice: Notice, fingerprint: str) -> FiledNotice:
     if not secrets.compare_digest(notice.idempotency_fingerprint, fingerprint):
         raise IdempotencyKeyReused(
             "This Idempotency-Key was already used for a different notice. Use a new key for "
             "each new notice, and the same key only to retry the very same request."
         )
-    token = _tracking_token(idempotency_key, fingerprint)
-    return FiledNotice(notice=notice, tracking_token=token, created=False)
+    return FiledNotice(notice=notice, tracking_token=notice.tracking_token(), created=False)
 
 
 def request_fingerprint(
@@ -117,14 +103,16 @@ def notice_file(
     if idempotency_key:
         existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _replayed(existing, idempotency_key, fingerprint)
-    token = _tracking_token(idempotency_key, fingerprint)
+            return _replayed(existing, fingerprint)
+    nonce = secrets.token_hex(32)
+    token = Notice(tracking_nonce=nonce).tracking_token()
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
                 # A placeholder until the pk is known; 32 characters, Notice.reference's limit.
                 reference=f"pending-{uuid.uuid4().hex[:24]}",
                 tracking_token_hash=Notice.hash_token(token),
+                tracking_nonce=nonce,
                 idempotency_key=idempotency_key or None,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",
                 **fields,
@@ -162,7 +150,8 @@ def notice_file(
             send_on_commit(
                 template="receipt",
                 to=notice.notifier_email,
-                context={"notice": notice, "tracking_path": notice.tracking_path(token)},
+                context={"notice": notice},
+                notice=notice,
             )
             enqueue_on_commit(tasks.verify_case_matches, case.pk)
     except IntegrityError:
@@ -170,7 +159,7 @@ def notice_file(
         if idempotency_key:
             existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
-                return _replayed(existing, idempotency_key, fingerprint)
+                return _replayed(existing, fingerprint)
         raise
     return FiledNotice(notice=notice, tracking_token=token, created=True)
 

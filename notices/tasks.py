@@ -1,8 +1,9 @@
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
+
+from .mail import deliver
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_message(*, to: str, subject: str, body: str) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, acks_late=True)
+def send_message(message_id: int) -> None:
+    """Send a stored e-mail; after the retries it stays unsent and the sweeper tries again."""
+    deliver(message_id=message_id)

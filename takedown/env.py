@@ -28,7 +28,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def database_from_url(url: str) -> dict:
     """Turn ``postgres://user:pass@host:port/name`` into a Django DATABASES entry."""
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
@@ -41,5 +41,9 @@ def database_from_url(url: str) -> dict:
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": 60,
+        # A kept connection is checked before use, so a database restart costs no request.
+        "CONN_HEALTH_CHECKS": True,
         "ATOMIC_REQUESTS": False,
+        # Query parameters (sslmode, sslrootcert, connect_timeout...) go to the driver.
+        "OPTIONS": dict(parse_qsl(parts.query)),
     }

@@ -99,7 +99,7 @@ def deployment_on_own_broker(tmp_path, postgres, template_database, broker):
 
 
 def test_notices_filed_while_the_broker_is_down_are_stored_and_processed_when_it_returns(
-    deployment_on_own_broker, broker
+    deployment_on_own_broker, broker, request
 ):
     deployment = deployment_on_own_broker
     app = deployment.start_app()
@@ -124,7 +124,8 @@ def test_notices_filed_while_the_broker_is_down_are_stored_and_processed_when_it
 
     # The broker comes back on the same address; a worker and beat start, and the app, which
     # kept running, sends its tasks again.
-    Redis(broker.workdir, port=broker.port).start()
+    restarted = Redis(broker.workdir, port=broker.port).start()
+    request.addfinalizer(restarted.stop)
     deployment.start_worker()
     deployment.start_beat()
     after = api(deployment, "POST", "/api/v1/notices/", fields=notice_fields(reported))
@@ -137,3 +138,13 @@ def test_notices_filed_while_the_broker_is_down_are_stored_and_processed_when_it
         what="the verifications caught up by the sweeper",
     )
     assert deployment.sql_value("SELECT count(*) FROM notices_notice") == 3
+    # Each case was verified once, however often the sweeper sent it while the broker was away.
+    assert (
+        deployment.sql_value("SELECT count(*) FROM cases_actionlog WHERE action = 'match_verified'")
+        == 3
+    )
+    # Every receipt left the outbox.
+    assert (
+        deployment.sql_value("SELECT count(*) FROM notices_outboundemail WHERE sent_at IS NULL")
+        == 0
+    )
