@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "takedown.views.site",
             ],
         },
     },
@@ -278,6 +279,9 @@ TAKEDOWN_PLATFORM_ADAPTER = env_str(
     "TAKEDOWN_PLATFORM_ADAPTER", "cases.platforms.demo.DemoPlatformAdapter"
 )
 TAKEDOWN_PLATFORM_HOSTS = env_list("TAKEDOWN_PLATFORM_HOSTS", ["127.0.0.1:8000", "localhost:8000"])
+# Serve the built-in demo platform at /platform/ (pages and its moderation API). Turn it off
+# in production, where takedown moderates a real platform.
+TAKEDOWN_DEMO_PLATFORM = env_bool("TAKEDOWN_DEMO_PLATFORM", True)
 # The HTTP adapter (cases.platforms.http.HttpPlatformAdapter): the platform's moderation API,
 # the shared secret that signs every request (HMAC-SHA256), and its time limits.
 TAKEDOWN_PLATFORM_API_URL = env_str("TAKEDOWN_PLATFORM_API_URL")

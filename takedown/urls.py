@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,12 +13,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notices/", include("notices.urls")),
     path("staff/", include("cases.urls")),
-    path("platform/", include("demo_platform.urls")),
     path("api/v1/", include("notices.api_urls")),
     path("api/v1/", include("cases.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# The built-in demo platform (its pages and its moderation API) is served only when enabled:
+# the embedded default, not a production deployment moderating a real platform.
+if settings.TAKEDOWN_DEMO_PLATFORM:
+    urlpatterns.append(path("platform/", include("demo_platform.urls")))
 
 handler404 = "takedown.api.not_found"
 handler400 = "takedown.api.bad_request"

@@ -40,6 +40,7 @@ PRODUCTION_ENVIRONMENT = {
     "TAKEDOWN_PLATFORM_API_URL": "https://moderation.platform.example/v1",
     "TAKEDOWN_PLATFORM_API_SECRET": "<shared secret, as long and random as the secret key>",
     "TAKEDOWN_PLATFORM_HOSTS": "www.platform.example,platform.example",
+    "TAKEDOWN_DEMO_PLATFORM": "false",
 }
 
 
@@ -76,3 +77,31 @@ def test_check_deploy_fails_on_the_embedded_default(tmp_path):
     assert result.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stderr
+
+
+def test_production_does_not_serve_the_demo_platform(tmp_path):
+    script = (
+        "from django.test import Client\n"
+        "c = Client()\n"
+        "print('platform', c.get('/platform/').status_code)\n"
+        "print('api', c.post('/platform/api/v1/resolve', {}).status_code)\n"
+        "print('home', c.get('/').status_code)\n"
+    )
+    environment = {
+        **PRODUCTION_ENVIRONMENT,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "TAKEDOWN_HTTPS": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": "",
+        "TAKEDOWN_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "platform 404" in result.stdout, result.stdout + result.stderr
+    assert "api 404" in result.stdout
