@@ -23,7 +23,6 @@ DEMO_STAFF = [
     ("admin", "admin", "admin-demo-2026", True),
 ]
 REFERENCE_PHOTO_NAME = "reference_photo_mei_lin.jpg"
-SITE = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         )
         lines = [
             "",
-            f"  Open {SITE}",
+            f"  Open {settings.TAKEDOWN_SITE_URL}/",
             "  Staff sign-in (username / password):",
             *(f"    {username:<10} {password}" for username, _, password, _ in DEMO_STAFF),
             "  Reference photo to upload when you file a notice as Mei Lin:",
