@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from takedown.admin import ReadOnlyAdmin
+
 from . import services
 from .errors import CaseError
 from .models import ActionLog, Case, Decision, MatchResult, PlatformMeasure
@@ -76,21 +78,12 @@ class MatchResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     """Decisions are append-only: an override is a new decision, never an edit."""
 
     list_display = ["pk", "case", "outcome", "decided_by", "decided_at"]
     list_filter = ["outcome", "decided_at"]
     readonly_fields = [f.name for f in Decision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PlatformMeasure)
@@ -107,19 +100,10 @@ class PlatformMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionLog)
-class ActionLogAdmin(admin.ModelAdmin):
+class ActionLogAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the log is append-only."""
 
     list_display = ["pk", "case", "created_at", "actor_label", "action", "from_state", "to_state"]
     list_filter = ["action", "to_state"]
     search_fields = ["case__notice__reference", "actor_label", "reasons"]
     readonly_fields = [f.name for f in ActionLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from takedown.admin import ReadOnlyAdmin
+
 from .models import EvidenceFile, Notice, OutboundEmail, ReportedItem
 
 
@@ -20,7 +22,7 @@ class EvidenceFileInline(admin.TabularInline):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "notifier_name",
@@ -34,34 +36,17 @@ class NoticeAdmin(admin.ModelAdmin):
     # What a complainant filed is evidence: nobody edits it, superusers included.
     exclude = ["tracking_token_hash", "idempotency_key", "idempotency_fingerprint"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     inlines = [ReportedItemInline, EvidenceFileInline]
     date_hierarchy = "received_at"
 
 
 @admin.register(ReportedItem)
-class ReportedItemAdmin(admin.ModelAdmin):
+class ReportedItemAdmin(ReadOnlyAdmin):
     list_display = ["content_id", "notice", "measure", "outcome", "uploader_name"]
     list_filter = ["outcome", "measure"]
     search_fields = ["content_id", "url", "notice__reference", "uploader_name"]
 
     # Items change only through decisions (cases.services), which write the action log.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EvidenceFile)
@@ -89,17 +74,8 @@ class EvidenceFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["pk", "to", "subject", "created_at", "attempts", "sent_at"]
     list_filter = ["sent_at"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

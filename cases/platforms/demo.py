@@ -8,7 +8,6 @@ matched against the platform's own URL patterns.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,6 +25,7 @@ from .base import (
     PlatformAdapter,
     PlatformError,
 )
+from .references import join_or, shorten, url_on_hosts
 
 CONTENT_ID_RE = re.compile(r"^post-(\d+)$", re.IGNORECASE)
 # Larger numbers cannot be a primary key (and would overflow the database integer).
@@ -47,16 +47,6 @@ SEVERITY = {
     Post.State.BLOCKED: 2,
     Post.State.DELETED: 3,
 }
-
-
-def _shorten(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _join_or(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
 
 
 class DemoPlatformAdapter(PlatformAdapter):
@@ -214,16 +204,11 @@ class DemoPlatformAdapter(PlatformAdapter):
     def _pk_from_url(self, text: str) -> int:
         hosts = [host.lower() for host in settings.TAKEDOWN_PLATFORM_HOSTS]
         not_here = InvalidContentReference(
-            f"{_shorten(text)} is not on this platform: reported URLs must be post pages on "
-            f"{_join_or(hosts)} or content ids like post-12."
+            f"{shorten(text)} is not on this platform: reported URLs must be post pages on "
+            f"{join_or(hosts)} or content ids like post-12."
         )
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            raise not_here from None
-        # Compared as written (host:port), so a userinfo trick like 127.0.0.1:8000@evil.example
-        # or another port is simply a host that is not on the list.
-        if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() not in hosts:
+        parts = url_on_hosts(text, hosts)
+        if parts is None:
             raise not_here
         path = parts.path or "/"
         for candidate in (path, path if path.endswith("/") else path + "/"):
@@ -234,7 +219,7 @@ class DemoPlatformAdapter(PlatformAdapter):
             if found.view_name in POST_URL_NAMES:
                 return int(found.kwargs["pk"])
         raise InvalidContentReference(
-            f"{_shorten(text)} is not a post page: reported URLs must look like "
+            f"{shorten(text)} is not a post page: reported URLs must look like "
             f"{self._post_url(12)} (or give a content id like post-12)."
         )
 

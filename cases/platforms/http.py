@@ -41,6 +41,7 @@ from .base import (
     PlatformAdapter,
     PlatformError,
 )
+from .references import join_or, shorten, url_on_hosts
 
 # What a complainant may type as a bare content id. Anything else (a dot, a slash, a colon...)
 # is treated as a URL and must name an allowed host, so no arbitrary address leaves takedown.
@@ -216,15 +217,9 @@ class HttpPlatformAdapter(PlatformAdapter):
         hosts = [host.lower() for host in settings.TAKEDOWN_PLATFORM_HOSTS]
         refusal = InvalidContentReference(
             f"{_shorten(text, 120)} is not on this platform: reported URLs must be on "
-            f"{_join_or(hosts)}, or be content ids (letters, digits, - and _)."
+            f"{join_or(hosts)}, or be content ids (letters, digits, - and _)."
         )
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            raise refusal from None
-        # Compared as written, so a userinfo trick (allowed.example@evil.example) or another
-        # port is simply a host that is not on the list.
-        if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() not in hosts:
+        if url_on_hosts(text, hosts) is None:
             raise refusal
         if len(text) > MAX_URL_LENGTH:
             raise InvalidContentReference(
@@ -371,11 +366,4 @@ def _seconds(value: float) -> str:
 
 
 def _shorten(text, limit: int = MAX_ERROR_TEXT) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _join_or(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return shorten(text, limit)
