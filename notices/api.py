@@ -86,6 +86,17 @@ class ComplainantMessageSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
+def _complainant_action_schema(summary: str):
+    return extend_schema(
+        request=ComplainantMessageSerializer,
+        responses={200: TrackedNoticeSerializer},
+        parameters=[
+            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
+        ],
+        summary=summary,
+    )
+
+
 class _ComplainantActionAPI(APIView):
     """A complainant acting on their own notice, authorised by the tracking token alone."""
 
@@ -108,14 +119,7 @@ class _ComplainantActionAPI(APIView):
 
 
 class NoticeWithdrawAPI(_ComplainantActionAPI):
-    @extend_schema(
-        request=ComplainantMessageSerializer,
-        responses={200: TrackedNoticeSerializer},
-        parameters=[
-            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
-        ],
-        summary="Withdraw your notice",
-    )
+    @_complainant_action_schema("Withdraw your notice")
     def post(self, request, reference):
         return super().post(request, reference)
 
@@ -123,14 +127,7 @@ class NoticeWithdrawAPI(_ComplainantActionAPI):
 
 
 class NoticeProvideInfoAPI(_ComplainantActionAPI):
-    @extend_schema(
-        request=ComplainantMessageSerializer,
-        responses={200: TrackedNoticeSerializer},
-        parameters=[
-            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
-        ],
-        summary="Answer a request for information",
-    )
+    @_complainant_action_schema("Answer a request for information")
     def post(self, request, reference):
         return super().post(request, reference)
 
