@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from takedown.enqueue import enqueue_on_commit
 
-from . import tasks
+from . import signals, tasks
 from .actionlog import log_append
 from .errors import Conflict
 from .models import Case, PlatformMeasure
@@ -37,7 +37,7 @@ def _uploader_message(measure: PlatformMeasure) -> str:
 def measure_execute(*, measure_id: int) -> PlatformMeasure:
     """Apply one measure. Safe to run twice: an applied measure is left alone, and the
     platform receives the same idempotency key on every attempt so it acts at most once."""
-    measure = PlatformMeasure.objects.select_related("item", "decision__case__notice").get(
+    measure = PlatformMeasure.objects.select_related("item", "case__notice", "decision").get(
         pk=measure_id
     )
     if measure.status == PlatformMeasure.Status.APPLIED:
@@ -51,7 +51,7 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
         measure.item.content_id, measure.measure, idempotency_key=measure.idempotency_key
     )
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=measure.decision.case_id)
+        case = Case.objects.select_for_update().get(pk=measure.case_id)
         measure = PlatformMeasure.objects.select_for_update().get(pk=measure.pk)
         if measure.status == PlatformMeasure.Status.APPLIED:
             return measure
@@ -76,13 +76,14 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
             },
             public_summary=f"{measure.get_measure_display()} applied to {measure.item.url}.",
         )
+        signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
         enqueue_on_commit(tasks.notify_uploader, measure.pk)
     return measure
 
 
 def measure_notify_uploader(*, measure_id: int) -> None:
     """Forward the notice's outcome to the uploader through the platform (Civil Code 1195)."""
-    measure = PlatformMeasure.objects.select_related("item", "decision__case__notice").get(
+    measure = PlatformMeasure.objects.select_related("item", "case__notice", "decision").get(
         pk=measure_id
     )
     if measure.uploader_notified_at is not None:
@@ -91,7 +92,7 @@ def measure_notify_uploader(*, measure_id: int) -> None:
         measure.item.content_id, subject=UPLOADER_SUBJECT, body=_uploader_message(measure)
     )
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=measure.decision.case_id)
+        case = Case.objects.select_for_update().get(pk=measure.case_id)
         updated = PlatformMeasure.objects.filter(
             pk=measure.pk, uploader_notified_at__isnull=True
         ).update(uploader_notified_at=timezone.now())
@@ -114,7 +115,7 @@ def measure_mark_failed(*, measure_id: int, error: PlatformError | Exception) ->
     """After the last retry: visible as failed in the queue; staff can retry it."""
     with transaction.atomic():
         measure = PlatformMeasure.objects.select_related("item").get(pk=measure_id)
-        case = Case.objects.select_for_update().get(pk=measure.decision.case_id)
+        case = Case.objects.select_for_update().get(pk=measure.case_id)
         if measure.status == PlatformMeasure.Status.APPLIED:
             return
         response = getattr(error, "response", {}) or {}
@@ -141,7 +142,7 @@ def measure_retry(*, measure_id: int, actor: Actor) -> PlatformMeasure:
     """Staff send a failed measure to the platform again (same idempotency key)."""
     with transaction.atomic():
         measure = PlatformMeasure.objects.select_related("item", "decision").get(pk=measure_id)
-        case = Case.objects.select_for_update().get(pk=measure.decision.case_id)
+        case = Case.objects.select_for_update().get(pk=measure.case_id)
         updated = PlatformMeasure.objects.filter(
             pk=measure.pk, status=PlatformMeasure.Status.FAILED
         ).update(status=PlatformMeasure.Status.PENDING, error="")

@@ -15,6 +15,12 @@ class State(models.TextChoices):
     NEEDS_INFO = "needs_info", "Needs information"
     IN_REVIEW = "in_review", "In review"
     ACTIONED = "actioned", "Actioned"
+    # The uploader contested the measure; the waiting period for the complainant runs.
+    COUNTER_NOTICED = "counter_noticed", "Counter-notice received"
+    # The complainant proved a complaint to the authorities or a lawsuit: the measure stays.
+    DISPUTED = "disputed", "Disputed before an authority or court"
+    RESTORED = "restored", "Restored"
+    APPEALED = "appealed", "Under appeal"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
     CLOSED = "closed", "Closed"
@@ -26,6 +32,11 @@ class Verdict(models.TextChoices):
     POSSIBLE = "possible", "Possible match"
     NO_MATCH = "no_match", "No match"
     UNAVAILABLE = "unavailable", "Unavailable"
+
+
+class Priority(models.TextChoices):
+    TRUSTED = "trusted", "Trusted flagger"
+    NORMAL = "normal", "Normal"
 
 
 # Lower rank = stronger evidence; a case takes the strongest verdict among its items.
@@ -42,6 +53,15 @@ class Case(models.Model):
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     info_due_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # The counter-notice waiting period: restored when it passes without proof of legal action.
+    restore_due_at = models.DateTimeField(null=True, blank=True)
+    # The deadline for deciding an open appeal, or for reviewing a disputed measure.
+    review_due_at = models.DateTimeField(null=True, blank=True)
+    # Set by the deadline job when a deadline passed; shown in the queue until dealt with.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # Cases about the same content from other notifiers (shown to reviewers side by side).
+    related_cases = models.ManyToManyField("self", blank=True)
     # When the sweeper last sent the verification again, so it is not sent every sweep.
     verification_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +98,12 @@ class MatchResult(models.Model):
     reported_hashes = models.JSONField(default=dict)
     reference_hashes = models.JSONField(default=list)
     detail = models.CharField(max_length=500, blank=True)
+    # 0..1, higher is stronger; the stage that found it ("phash", "pdq", "keypoints"...); and,
+    # for a partial match, where the reference appears in the reported image:
+    # {"x", "y", "width", "height"} in the reported image's pixels.
+    score = models.FloatField(null=True, blank=True)
+    method = models.CharField(max_length=30, blank=True)
+    region = models.JSONField(null=True, blank=True)
     checked_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -100,6 +126,24 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     decided_at = models.DateTimeField(auto_now_add=True)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+    # The statement of reasons (DSA art. 17), recorded with the decision as it was given: the
+    # ground (a key of TAKEDOWN_DECISION_GROUNDS) and its legal reference, the territorial
+    # scope (ISO 3166-1 codes; empty = everywhere), the end of a temporary measure (none =
+    # indefinite), whether automated means were used, and the redress the parties were told of.
+    ground = models.CharField(max_length=50, blank=True)
+    ground_reference = models.CharField(max_length=500, blank=True)
+    territorial_scope = models.JSONField(default=list, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    automated_detection = models.BooleanField(default=False)
+    automated_decision = models.BooleanField(default=False)
+    redress = models.TextField(blank=True)
+    # A rejection the reviewer judged manifestly unfounded counts towards the notifier's
+    # warning and suspension (DSA art. 23).
+    manifestly_unfounded = models.BooleanField(default=False)
+    # The appeal this decision answers, if it is an appeal decision.
+    appeal = models.OneToOneField(
+        "Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
+    )
 
     class Meta:
         ordering = ["decided_at", "pk"]
@@ -108,20 +152,35 @@ class Decision(models.Model):
         return f"{self.get_outcome_display()} on case {self.case_id}"
 
 
+RESTORE = "restore"
+MEASURE_OPERATIONS = [*Measure.choices, (RESTORE, "Restore the content")]
+
+
 class PlatformMeasure(models.Model):
-    """One measure to apply on the platform, with its idempotency key and the platform's answer."""
+    """One operation on the platform (a measure, or the restore that lifts one), with its
+    idempotency key and the platform's answer."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         APPLIED = "applied", "Applied"
         FAILED = "failed", "Failed"
 
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="measures")
     item = models.ForeignKey(ReportedItem, on_delete=models.PROTECT, related_name="measures")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="measures")
-    measure = models.CharField(max_length=20, choices=Measure.choices)
+    # The decision that asked for it; none for a restore after the counter-notice period.
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="measures"
+    )
+    measure = models.CharField(max_length=20, choices=MEASURE_OPERATIONS)
+    # For a restore: the measure it lifts.
+    lifts = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lifted_by"
+    )
     idempotency_key = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -136,6 +195,146 @@ class PlatformMeasure(models.Model):
 
     def __str__(self):
         return f"{self.measure} on {self.item.content_id} ({self.status})"
+
+
+class UploaderAccess(models.Model):
+    """The uploader's private link to a case: the notice forwarded to them, the counter-notice
+    form and the appeal. Like the complainant's tracking token, the token is derived from the
+    nonce with the server secret and only its hash is stored."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="uploader_accesses")
+    uploader_id = models.CharField(max_length=200)
+    uploader_name = models.CharField(max_length=200, blank=True)
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "uploader_id"], name="one_access_per_uploader")
+        ]
+
+    def __str__(self):
+        return f"{self.uploader_id} on case {self.case_id}"
+
+
+class CounterNotice(models.Model):
+    """The uploader's declaration of non-infringement (Civil Code art. 1196; DMCA 512(g))."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting period running"
+        LEGAL_ACTION = "legal_action", "Complainant proved legal action: measure stays"
+        RESTORED = "restored", "Content restored"
+        MAINTAINED = "maintained", "Measure maintained after review"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="counter_notices")
+    access = models.OneToOneField(
+        UploaderAccess, on_delete=models.PROTECT, related_name="counter_notice"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    statement = models.TextField()
+    # Statements the policy asks for: good faith / penalty of perjury, and (DMCA) consent to
+    # the jurisdiction of a court.
+    good_faith = models.BooleanField()
+    consent_to_jurisdiction = models.BooleanField(default=False)
+    signature = models.CharField(max_length=200)
+    evidence = models.ManyToManyField(EvidenceFile, blank=True, related_name="+")
+    # The policy in force when it arrived, and the basis of its waiting period.
+    policy = models.CharField(max_length=20)
+    policy_basis = models.CharField(max_length=300)
+    received_at = models.DateTimeField(auto_now_add=True)
+    waiting_period_ends_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Counter-notice {self.pk} on case {self.case_id}"
+
+
+class Appeal(models.Model):
+    """An internal complaint (DSA art. 20) against a decision, by the complainant or an
+    uploader. It is decided by a reviewer other than the one who took the decision."""
+
+    class Party(models.TextChoices):
+        COMPLAINANT = "complainant", "Complainant"
+        UPLOADER = "uploader", "Uploader"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
+    appealed_decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=20, choices=Party.choices)
+    uploader_access = models.ForeignKey(
+        UploaderAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    statement = models.TextField()
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Appeal {self.pk} by the {self.party} on case {self.case_id}"
+
+
+class JoinedNotice(models.Model):
+    """A later notice from the same notifier about content that already has an open case: it
+    keeps its own reference and receipt, and is handled in that case."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="joined_notices")
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="joined")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.notice.reference} joined case {self.case_id}"
+
+
+class DeadlineBreach(models.Model):
+    """A deadline that passed with the work undone: the evidence of deadline compliance."""
+
+    class Stage(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+        DECISION = "decision", "First decision"
+        APPEAL = "appeal", "Appeal decision"
+        DISPUTE = "dispute", "Review of a disputed measure"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="breaches")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    due_at = models.DateTimeField()
+    detected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-detected_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage", "due_at"], name="one_breach_per_due")
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()} deadline missed on case {self.case_id}"
+
+
+class RepeatInfringer(models.Model):
+    """An uploader with enough upheld cases in the policy's window to be flagged."""
+
+    uploader_id = models.CharField(max_length=200, unique=True)
+    uploader_name = models.CharField(max_length=200, blank=True)
+    upheld_cases = models.PositiveIntegerField()
+    flagged_at = models.DateTimeField()
+    # An account-level measure taken through the adapter, if the policy asks for one.
+    account_measure = models.CharField(max_length=30, blank=True)
+    account_measure_at = models.DateTimeField(null=True, blank=True)
+    account_measure_response = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-flagged_at"]
+
+    def __str__(self):
+        return f"{self.uploader_name or self.uploader_id} ({self.upheld_cases} upheld)"
 
 
 class ActionLogQuerySet(models.QuerySet):

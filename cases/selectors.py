@@ -59,7 +59,7 @@ def dashboard_figures(now=None) -> dict:
     now = now or timezone.now()
     open_cases = Case.objects.filter(state__in=OPEN_STATES)
     failed = PlatformMeasure.objects.filter(status=PlatformMeasure.Status.FAILED).select_related(
-        "item", "decision__case__notice"
+        "item", "case__notice", "decision"
     )
     return {
         "open_by_state": _counts(open_cases, "state"),
@@ -69,8 +69,8 @@ def dashboard_figures(now=None) -> dict:
         "failed_measures": [
             {
                 "id": m.pk,
-                "case_id": m.decision.case_id,
-                "reference": m.decision.case.notice.reference,
+                "case_id": m.case_id,
+                "reference": m.case.notice.reference,
                 "content_id": m.item.content_id,
                 "measure": m.measure,
                 "attempts": m.attempts,

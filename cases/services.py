@@ -297,6 +297,7 @@ def case_decide(
                 item.outcome = ReportedItem.Outcome.UPHELD
                 rows.append(
                     PlatformMeasure(
+                        case=case,
                         item=item,
                         decision=decision,
                         measure=item.measure,

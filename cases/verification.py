@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,9 +11,9 @@ from notices.models import EvidenceFile, ReportedItem
 from notices.services import store_evidence
 from notices.uploads import UploadRejected, clean_fetched_image
 
-from . import imagematch, services
+from . import imagematch, policy, services
 from .actionlog import log_append
-from .models import VERDICT_RANK, Case, MatchResult, Verdict
+from .models import VERDICT_RANK, Case, MatchResult, Priority, Verdict
 from .platforms import PlatformError, get_adapter
 from .roles import Actor
 
@@ -107,7 +106,13 @@ def case_verify_matches(*, case_id: int, last_attempt: bool = True) -> Case:
             (r.verdict for r in results.values()), key=VERDICT_RANK.__getitem__, default="pending"
         )
         case.verdict = best
-        case.due_at = notice.received_at + timedelta(hours=settings.TAKEDOWN_DUE_HOURS[best])
+        case.due_at = policy.decision_due_at(
+            notice.received_at,
+            best,
+            trusted=case.priority == Priority.TRUSTED,
+            hours=settings.TAKEDOWN_DUE_HOURS,
+            trusted_hours=settings.TAKEDOWN_DUE_HOURS_TRUSTED,
+        )
         case.save(update_fields=["verdict", "due_at", "updated_at"])
         log_append(
             case=case,

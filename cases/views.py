@@ -192,7 +192,7 @@ def measure_retry_view(request, pk):
     actor = Actor.staff(request.user)
     return _run(
         request,
-        measure.decision.case_id,
+        measure.case_id,
         lambda: measure_retry(measure_id=pk, actor=actor),
         "The measure was sent to the platform again.",
     )

@@ -32,6 +32,54 @@ class Measure(models.TextChoices):
     BLOCK = "block", "Block access to it"
 
 
+class Organisation(models.Model):
+    """A registered notifier: a trusted flagger (DSA art. 22) or an agent filing for principals.
+
+    Its notices come in through the API with one of its tokens; trusted flaggers' notices are
+    prioritised, and an agent can track every notice it filed.
+    """
+
+    class Kind(models.TextChoices):
+        TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
+        AGENT = "agent", "Agent (law firm, representative)"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    contact_email = models.EmailField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_trusted_flagger(self) -> bool:
+        return self.kind == self.Kind.TRUSTED_FLAGGER
+
+
+class ApiToken(models.Model):
+    """An organisation's API credential. Only the key's SHA-256 is stored; the key is shown
+    once when it is created."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the key, so staff can tell tokens apart without the secret.
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.organisation.name})"
+
+
 class Notice(models.Model):
     reference = models.CharField(max_length=32, unique=True, editable=False)
     tracking_token_hash = models.CharField(max_length=64, editable=False)
@@ -57,9 +105,14 @@ class Notice(models.Model):
     signature = models.CharField(max_length=200)
     language = models.CharField(max_length=10, default="en")
     received_at = models.DateTimeField(auto_now_add=True)
+    # Set when a registered organisation filed it through the API with one of its tokens.
+    filed_by = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["notifier_email"])]
 
     def __str__(self):
         return self.reference
@@ -85,6 +138,8 @@ class EvidenceFile(models.Model):
         AUTHORIZATION = "authorization", "Authorisation to act"
         REFERENCE_PHOTO = "reference_photo", "Reference photo"
         REPORTED_SNAPSHOT = "reported_snapshot", "Snapshot of reported content"
+        COUNTER_EVIDENCE = "counter_evidence", "Uploader's evidence (counter-notice)"
+        LEGAL_ACTION_PROOF = "legal_action_proof", "Proof of a complaint or lawsuit"
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -116,6 +171,7 @@ class ReportedItem(models.Model):
         UPHELD = "upheld", "Upheld"
         REJECTED = "rejected", "Rejected"
         ALREADY_REMOVED = "already_removed", "Already removed: no further action"
+        RESTORED = "restored", "Restored"
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="items")
     submitted = models.CharField(max_length=2000, help_text="What the complainant typed.")
@@ -164,3 +220,28 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} to {self.to}"
+
+
+class NotifierSanction(models.Model):
+    """A warning or a suspension of a notifier who sent manifestly unfounded notices (DSA art.
+    23). While a suspension runs, notices from that e-mail address are refused at intake."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        SUSPENSION = "suspension", "Suspension"
+
+    notifier_email = models.EmailField(db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    unfounded_count = models.PositiveIntegerField()
+    reasons = models.TextField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # The notice whose rejection triggered it.
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.notifier_email}"

@@ -269,6 +269,89 @@ TAKEDOWN_DUE_HOURS = {
     "unavailable": env_int("TAKEDOWN_DUE_HOURS_UNAVAILABLE", 72),
     "pending": env_int("TAKEDOWN_DUE_HOURS_PENDING", 48),
 }
+# Trusted flaggers' notices (DSA art. 22) are due within this many hours at most.
+TAKEDOWN_DUE_HOURS_TRUSTED = env_int("TAKEDOWN_DUE_HOURS_TRUSTED", 12)
+# Hours within which the receipt must have gone out (DSA art. 16(4): without undue delay).
+TAKEDOWN_ACKNOWLEDGEMENT_HOURS = env_int("TAKEDOWN_ACKNOWLEDGEMENT_HOURS", 1)
+
+# The counter-notice policy (Civil Code art. 1196 leaves "a reasonable period"):
+# "prc" waits TAKEDOWN_COUNTER_NOTICE_DAYS calendar days (15, by analogy with E-Commerce Law
+# art. 43); "dmca" restores after TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS business days (512(g):
+# 10 to 14). The policy and its basis are recorded on every counter-notice.
+TAKEDOWN_COUNTER_NOTICE_POLICY = env_str("TAKEDOWN_COUNTER_NOTICE_POLICY", "prc")
+TAKEDOWN_COUNTER_NOTICE_DAYS = env_int("TAKEDOWN_COUNTER_NOTICE_DAYS", 15)
+TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS = env_int("TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS", 10)
+# Whether the uploader is given the complainant's name and e-mail with the forwarded notice.
+TAKEDOWN_FORWARD_COMPLAINANT_CONTACT = env_bool("TAKEDOWN_FORWARD_COMPLAINANT_CONTACT", False)
+# Appeals (DSA art. 20): open this many days after the party was told of the decision, and
+# to be decided within TAKEDOWN_APPEAL_DECISION_DAYS.
+TAKEDOWN_APPEAL_WINDOW_DAYS = env_int("TAKEDOWN_APPEAL_WINDOW_DAYS", 183)
+TAKEDOWN_APPEAL_DECISION_DAYS = env_int("TAKEDOWN_APPEAL_DECISION_DAYS", 7)
+# Days staff have to review a measure the complainant defended with proof of legal action.
+TAKEDOWN_DISPUTE_REVIEW_DAYS = env_int("TAKEDOWN_DISPUTE_REVIEW_DAYS", 30)
+# Where escalations of missed deadlines are e-mailed (empty: shown in the queue only).
+TAKEDOWN_ESCALATION_EMAIL = env_str("TAKEDOWN_ESCALATION_EMAIL")
+
+# Repeat infringers: uploaders with this many upheld cases within the window are flagged;
+# TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE (e.g. "suspend") is then asked of the platform.
+TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = env_int("TAKEDOWN_REPEAT_INFRINGER_THRESHOLD", 3)
+TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS = env_int("TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS", 365)
+TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = env_str("TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE")
+# Notifiers (DSA art. 23): a warning after this many notices rejected as manifestly unfounded
+# within the window, a suspension of TAKEDOWN_NOTIFIER_SUSPENSION_DAYS after the next ones.
+TAKEDOWN_UNFOUNDED_WARNING_AFTER = env_int("TAKEDOWN_UNFOUNDED_WARNING_AFTER", 2)
+TAKEDOWN_UNFOUNDED_SUSPEND_AFTER = env_int("TAKEDOWN_UNFOUNDED_SUSPEND_AFTER", 3)
+TAKEDOWN_UNFOUNDED_WINDOW_DAYS = env_int("TAKEDOWN_UNFOUNDED_WINDOW_DAYS", 180)
+TAKEDOWN_NOTIFIER_SUSPENSION_DAYS = env_int("TAKEDOWN_NOTIFIER_SUSPENSION_DAYS", 90)
+
+# Grounds a decision may give (the statement of reasons, DSA art. 17). "dsa" holds the EU
+# Transparency Database values the ground maps to.
+TAKEDOWN_DECISION_GROUNDS = {
+    "portrait_right": {
+        "label": "Unauthorised use of a person's portrait",
+        "outcomes": ["uphold"],
+        "reference": "PRC Civil Code arts. 1018-1019 (portrait right)",
+        "explanation": (
+            "The content shows the complainant's portrait without their consent, in a use that "
+            "none of the exceptions of Civil Code art. 1020 covers."
+        ),
+        "dsa": {
+            "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+            "category": "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        },
+    },
+    "impersonation_terms": {
+        "label": "Impersonation (terms of service)",
+        "outcomes": ["uphold"],
+        "reference": "Terms of service: impersonation and misleading use of another's likeness",
+        "explanation": "The content uses the complainant's likeness to impersonate them.",
+        "dsa": {
+            "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+            "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        },
+    },
+    "not_the_complainant": {
+        "label": "The person shown is not shown to be the complainant",
+        "outcomes": ["reject"],
+        "reference": "PRC Civil Code art. 1195 (preliminary evidence of infringement)",
+        "explanation": "The evidence does not show that the content depicts the complainant.",
+    },
+    "lawful_use": {
+        "label": "Lawful use of the portrait",
+        "outcomes": ["reject"],
+        "reference": "PRC Civil Code art. 1020 (reasonable use of a portrait)",
+        "explanation": "The use falls under an exception of Civil Code art. 1020.",
+    },
+    "insufficient_evidence": {
+        "label": "Insufficient evidence or identity not shown",
+        "outcomes": ["reject"],
+        "reference": "PRC Civil Code art. 1195 (content of a valid notice)",
+        "explanation": "The notice lacks the preliminary evidence or identity the law requires.",
+    },
+}
+# Where a measure applies (ISO 3166-1 alpha-2 codes); empty means everywhere.
+TAKEDOWN_TERRITORIAL_SCOPE = env_list("TAKEDOWN_TERRITORIAL_SCOPE", [])
+
 # A claim is a lease that lapses after this many minutes without activity.
 TAKEDOWN_CLAIM_MINUTES = env_int("TAKEDOWN_CLAIM_MINUTES", 30)
 # Days the complainant has to answer a request for information.

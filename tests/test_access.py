@@ -26,7 +26,7 @@ from rest_framework.pagination import PageNumberPagination
 from cases.actionlog import log_verify
 from cases.models import ActionLog, Case
 from demo_platform import story_images
-from notices.models import EvidenceFile, Notice
+from notices.models import Notice
 
 from .conftest import (
     CommitAPIClient,
@@ -328,7 +328,7 @@ def agent_case(anonymous_api, clinic_post, moderator_a):
     )
     claim(moderator_a, filed.case)
     kinds = dict(filed.case.notice.evidence.values_list("kind", "pk"))
-    assert set(kinds) == set(EvidenceFile.Kind.values), kinds
+    assert set(kinds) == set(PUBLIC_TO_STAFF + PRIVATE_DOCUMENTS), kinds
     filed.evidence = kinds
     return filed
 

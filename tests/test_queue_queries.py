@@ -87,6 +87,7 @@ def add_cases(db, moderator_a, moderator_b):
             )
             PlatformMeasure.objects.bulk_create(
                 PlatformMeasure(
+                    case=case,
                     item=item,
                     decision=decision,
                     measure="delete",
