@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api
+from .transparency_api import StatementListAPI
 
 urlpatterns = [
     path("cases/", api.CaseListAPI.as_view(), name="api-case-list"),
@@ -13,4 +14,5 @@ urlpatterns = [
     path("measures/<int:pk>/retry/", api.MeasureRetryAPI.as_view(), name="api-measure-retry"),
     path("evidence/<int:pk>/", api.EvidenceFileAPI.as_view(), name="api-evidence"),
     path("dashboard/", api.DashboardAPI.as_view(), name="api-dashboard"),
+    path("statements/", StatementListAPI.as_view(), name="api-statement-list"),
 ]
