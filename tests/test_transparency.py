@@ -180,7 +180,7 @@ def test_a_terms_of_service_ground_fills_the_incompatible_content_fields(
     assert validate_statement(statement) == []
 
 
-def test_restrictions_only_outside_europe_rejections_and_failed_measures_are_not_exported(
+def test_restrictions_only_outside_europe_and_failed_measures_are_not_exported(
     anonymous_api, clinic_post, pack_post, moderator_a
 ):
     case = file_notice(anonymous_api, clinic_post, pack_post)
