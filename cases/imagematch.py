@@ -24,6 +24,8 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .matching import keypoints, pdq
+
 HASH_BITS = 64
 # Images are decoded to at most this many pixels on their longest side before hashing: the
 # hashes only look at 32x32 (pHash) and 9x8 (dHash) pixels, so more is wasted work.
@@ -77,8 +79,11 @@ def verdict_for(distance: float, thresholds: Thresholds) -> str:
     return "no_match"
 
 
-def load_image(data: bytes) -> Image.Image:
-    """Decode image bytes into an upright RGB image of at most WORKING_SIZE px a side.
+def load_image(data: bytes, size: int = WORKING_SIZE) -> Image.Image:
+    """Decode image bytes into an upright RGB image of at most ``size`` px a side.
+
+    ``image.info["original_size"]`` keeps the (width, height) of the image as stored, upright,
+    so that a region found in the small copy can be given in the stored image's pixels.
 
     Raise ValueError with a message for people when the bytes are not an image we can read.
     """
@@ -90,11 +95,15 @@ def load_image(data: bytes) -> Image.Image:
             # right after; only Pillow's hard limit (DecompressionBombError) still refuses it.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+            original = image.size
             # For JPEG, let the decoder downscale by 1/2, 1/4 or 1/8 while decoding: a 12 MP
             # phone photo then costs a fraction of a full decode. No-op for other formats.
-            image.draft("RGB", (WORKING_SIZE, WORKING_SIZE))
+            image.draft("RGB", (size, size))
             image.load()
+            drafted = image.size
             image = ImageOps.exif_transpose(image)
+            if image.size != drafted:  # turned a quarter by its EXIF orientation
+                original = (original[1], original[0])
             image = image.convert("RGB")
     except Image.DecompressionBombError as exc:
         raise ValueError(f"The image is too large to process: {exc}") from exc
@@ -103,7 +112,8 @@ def load_image(data: bytes) -> Image.Image:
             "The file could not be read as an image (JPEG, PNG, WebP, GIF, ...); "
             f"it may be damaged or in another format ({type(exc).__name__})."
         ) from exc
-    image.thumbnail((WORKING_SIZE, WORKING_SIZE))
+    image.thumbnail((size, size))
+    image.info["original_size"] = original
     return image
 
 
@@ -223,6 +233,11 @@ class MatchReport:
     distances: dict
     reported_fingerprints: dict
     reference_fingerprints: list[dict] = field(default_factory=list)
+    # Filled by match(): 0..1 (higher is stronger), the stage that decided, and where the
+    # reference sits in the reported image ({"x", "y", "width", "height"}, stored pixels).
+    score: float | None = None
+    method: str = ""
+    region: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -387,6 +402,221 @@ def _aligned_candidates(
     return candidates
 
 
+# --- the robust pipeline: global hashes, PDQ, then keypoints with geometric verification ---
+
+# The reported image is analysed larger than a reference: in a screenshot or a collage the
+# photo is only part of the frame, and its keypoints need pixels.
+REPORTED_SIZE = 768
+# Keypoint pairs agreeing on one transform (see matching.keypoints) for a "match" and for a
+# "possible" match. Calibrated with ``make eval-match``: unrelated pairs find at most a handful.
+KEYPOINT_MATCH_INLIERS = 14
+KEYPOINT_POSSIBLE_INLIERS = 10
+# PDQ distance (of 256 bits) for a "possible" match; a "match" is pdq.MATCH_DISTANCE.
+PDQ_POSSIBLE_DISTANCE = 45
+
+VERDICT_ORDER = ("match", "possible", "no_match")
+
+
+class Prepared:
+    """An image decoded once and analysed for every comparison it takes part in. Keypoints are
+    extracted only when a comparison gets that far (they cost more than all the hashes)."""
+
+    def __init__(self, image: Image.Image, *, reference: bool):
+        self.original_size = tuple(image.info.get("original_size", image.size))
+        small = image
+        if max(image.size) > WORKING_SIZE:
+            small = image.copy()
+            small.thumbnail((WORKING_SIZE, WORKING_SIZE))
+        self.image = small
+        self.reference = reference
+        self.fingerprints = image_fingerprints(small)
+        self.fingerprints["pdq"], self.fingerprints["pdq_mirrored"], quality = pdq.pdq_with_mirror(
+            np.asarray(small)
+        )
+        self.fingerprints["pdq_quality"] = quality
+        self._gray = np.asarray(image.convert("L"))
+        self._features = {}
+
+    def features(self, mirrored: bool = False) -> keypoints.Features:
+        if mirrored not in self._features:
+            gray = self._gray[:, ::-1] if mirrored else self._gray
+            self._features[mirrored] = keypoints.extract(gray)
+        return self._features[mirrored]
+
+
+def prepare(data: bytes, *, reference: bool) -> Prepared:
+    """Decode and analyse an image; ValueError with a message for people if it cannot be read.
+
+    A reported image is analysed larger (REPORTED_SIZE) than a reference; a reference is also
+    looked at mirrored, so that a mirrored repost is found by its keypoints."""
+    image = load_image(data, WORKING_SIZE if reference else REPORTED_SIZE)
+    return Prepared(image, reference=reference)
+
+
+def _pdq_distance(reference_fp: dict, reported_fp: dict) -> tuple[int, str] | None:
+    """Best PDQ distance of the pair (reported vs the reference and its mirror image), or None
+    when either hash is too weak to go by (PDQ quality below pdq.MIN_QUALITY)."""
+    if "pdq" not in reference_fp or "pdq" not in reported_fp:
+        return None
+    if min(reference_fp["pdq_quality"], reported_fp["pdq_quality"]) < pdq.MIN_QUALITY:
+        return None
+    straight = pdq.distance(reference_fp["pdq"], reported_fp["pdq"])
+    mirrored = pdq.distance(reference_fp["pdq_mirrored"], reported_fp["pdq"])
+    return (straight, "full") if straight <= mirrored else (mirrored, "mirrored")
+
+
+def _pdq_verdict(distance: int) -> str:
+    if distance <= pdq.MATCH_DISTANCE:
+        return "match"
+    return "possible" if distance <= PDQ_POSSIBLE_DISTANCE else "no_match"
+
+
+def _keypoint_verdict(inliers: int) -> str:
+    if inliers >= KEYPOINT_MATCH_INLIERS:
+        return "match"
+    return "possible" if inliers >= KEYPOINT_POSSIBLE_INLIERS else "no_match"
+
+
+def _tile_region(variant: str, prepared: Prepared) -> dict | None:
+    """The grid cell a tile variant names (e.g. ``tile3x3_r0c1``), in the reported image's
+    stored pixels; mirrored tiles are mirrored back."""
+    reported_name = variant.split(" / ")[0]
+    mirrored = reported_name.startswith("mirrored_")
+    name = reported_name.removeprefix("mirrored_")
+    if not name.startswith("tile"):
+        return None
+    width, height = prepared.original_size
+    box = _grid_boxes((width, height)).get(name)
+    if box is None:
+        return None
+    left, top, right, bottom = box
+    if mirrored:
+        left, right = width - right, width - left
+    return {"x": left, "y": top, "width": right - left, "height": bottom - top}
+
+
+def _scaled_region(box: tuple[int, int, int, int], prepared: Prepared) -> dict:
+    """A box in the analysed image as {"x", "y", "width", "height"} in stored pixels."""
+    analysed_w, analysed_h = prepared.features().size
+    width, height = prepared.original_size
+    sx, sy = width / analysed_w, height / analysed_h
+    left, top = round(box[0] * sx), round(box[1] * sy)
+    right, bottom = min(width, round(box[2] * sx)), min(height, round(box[3] * sy))
+    return {"x": left, "y": top, "width": right - left, "height": bottom - top}
+
+
+def match(references: list[Prepared], reported: Prepared, thresholds: Thresholds) -> MatchReport:
+    """Compare a prepared reported image with prepared reference photos.
+
+    Three stages, cheapest first; the strongest verdict wins and names its method:
+    ``phash`` (pHash/dHash of the whole, mirrored, grid tiles and located crops, see compare
+    above), ``pdq`` (whole image or its mirror, 256 bits) and, unless one of those is already
+    a match, ``keypoints`` (the reference located in the reported image by keypoints and
+    RANSAC, which survives hard crops, rotation, screenshots and collages). ``score`` is 0..1,
+    higher is stronger, from the method that decided. ``region`` is where the reference sits in
+    the reported image, in its stored pixels, for a partial match (a grid tile or a located
+    reference); None when the whole image is the match or nothing matched.
+    """
+    if not references:
+        raise ValueError("At least one reference photo is needed to compare against.")
+    variant_images = _reported_variant_images(reported.image)
+    reported_hashes = _reported_variants(reported.fingerprints)
+    extra, cache = [], {}
+    for prepared in references:
+        target = _AlignmentTarget(_hash_image(prepared.image))
+        ratio = prepared.image.width / target.gray.width
+        extra.append(_aligned_candidates(target, variant_images, reported_hashes, ratio, cache))
+    report = _report([p.fingerprints for p in references], reported.fingerprints, thresholds, extra)
+    rank = VERDICT_ORDER.index
+    # (verdict rank, -score, method, reference index, variant, region)
+    candidates = [
+        (
+            rank(report.verdict),
+            -max(0.0, 1 - report.distance / 32),
+            "phash",
+            report.best_reference_index,
+            report.best_variant,
+            _tile_region(report.best_variant, reported),
+        )
+    ]
+    pdq_distances = []
+    for index, prepared in enumerate(references):
+        found = _pdq_distance(prepared.fingerprints, reported.fingerprints)
+        pdq_distances.append(None if found is None else found[0])
+        if found is not None:
+            distance, variant = found
+            candidates.append(
+                (
+                    rank(_pdq_verdict(distance)),
+                    -max(0.0, 1 - distance / 128),
+                    "pdq",
+                    index,
+                    f"pdq {variant} / reference",
+                    None,
+                )
+            )
+    inliers = [None] * len(references)
+    if min(candidates)[0] > 0:  # no match yet: look for the photo inside the reported image
+        for index, prepared in enumerate(references):
+            for mirrored in (False, True):
+                location = keypoints.locate(
+                    prepared.features(mirrored), reported.features(), KEYPOINT_POSSIBLE_INLIERS
+                )
+                if location is None:
+                    continue
+                inliers[index] = max(inliers[index] or 0, location.inliers)
+                candidates.append(
+                    (
+                        rank(_keypoint_verdict(location.inliers)),
+                        -location.inliers / (location.inliers + 10),
+                        "keypoints",
+                        index,
+                        f"keypoints{' mirrored' if mirrored else ''}: {location.inliers} pairs"
+                        f", {location.angle:+.0f} deg",
+                        _scaled_region(location.box, reported),
+                    )
+                )
+    verdict_rank, negative_score, method, index, variant, region = min(
+        candidates, key=lambda c: c[:2]
+    )
+    if region is not None and region == {
+        "x": 0,
+        "y": 0,
+        "width": reported.original_size[0],
+        "height": reported.original_size[1],
+    }:
+        region = None
+    report.distances["pdq"] = pdq_distances
+    report.distances["keypoint_inliers"] = inliers
+    report.verdict = VERDICT_ORDER[verdict_rank]
+    report.best_reference_index = index
+    report.best_variant = variant[:50]
+    report.score = round(-negative_score, 3)
+    report.method = method if report.verdict != "no_match" else ""
+    report.region = region if report.verdict != "no_match" else None
+    return report
+
+
+def compare(
+    reference_images: list[bytes], reported_image: bytes, thresholds: Thresholds
+) -> MatchReport:
+    """Compare the reported image with each of the complainant's reference photos (see
+    match()). Raise ValueError if there is no reference or an image cannot be decoded."""
+    if not reference_images:
+        raise ValueError("At least one reference photo is needed to compare against.")
+    references = []
+    for number, data in enumerate(reference_images, start=1):
+        try:
+            references.append(prepare(data, reference=True))
+        except ValueError as exc:
+            raise ValueError(f"Reference photo {number}: {exc}") from exc
+    try:
+        reported = prepare(reported_image, reference=False)
+    except ValueError as exc:
+        raise ValueError(f"Reported image: {exc}") from exc
+    return match(references, reported, thresholds)
+
+
 def _reported_variant_images(image: Image.Image) -> dict:
     gray = _hash_image(image)
     mirrored = ImageOps.mirror(gray)
@@ -395,38 +625,3 @@ def _reported_variant_images(image: Image.Image) -> dict:
         variants[name] = gray.crop(box)
         variants[f"mirrored_{name}"] = mirrored.crop(box)
     return variants
-
-
-def compare(
-    reference_images: list[bytes], reported_image: bytes, thresholds: Thresholds
-) -> MatchReport:
-    """Compare the reported image with each of the complainant's reference photos.
-
-    Besides the fixed variants, it looks for where each variant of the reported image (whole,
-    mirrored, grid tiles) sits inside each reference, so that an off-centre crop is compared
-    with the very part of the reference it was cut from.
-
-    Raise ValueError if there is no reference or any of the images cannot be decoded.
-    """
-    if not reference_images:
-        raise ValueError("At least one reference photo is needed to compare against.")
-    references = []
-    for number, data in enumerate(reference_images, start=1):
-        try:
-            references.append(load_image(data))
-        except ValueError as exc:
-            raise ValueError(f"Reference photo {number}: {exc}") from exc
-    try:
-        reported_image = load_image(reported_image)
-    except ValueError as exc:
-        raise ValueError(f"Reported image: {exc}") from exc
-    reference_fps = [image_fingerprints(image) for image in references]
-    reported_fp = image_fingerprints(reported_image)
-    reported = _reported_variants(reported_fp)
-    variant_images = _reported_variant_images(reported_image)
-    extra, cache = [], {}
-    for image in references:
-        target = _AlignmentTarget(_hash_image(image))
-        ratio = image.width / target.gray.width
-        extra.append(_aligned_candidates(target, variant_images, reported, ratio, cache))
-    return _report(reference_fps, reported_fp, thresholds, extra)
