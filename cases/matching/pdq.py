@@ -57,3 +57,12 @@ def pdq_with_mirror(rgb: np.ndarray) -> tuple[str, str, int]:
     hex_, quality = pdq(rgb)
     mirrored, _ = pdq(rgb[:, ::-1])
     return hex_, mirrored, quality
+
+
+def pdq_dihedral_mirror(rgb: np.ndarray) -> tuple[str, str, int]:
+    """(hex, mirror-image hex, quality) from one pass of PDQ's own eight-orientation transform:
+    the way hash-sharing tools hash flips, at the cost of one hash. Its mirror hash lies some
+    15 bits from the hash of flipped pixels (pdq_with_mirror, for one-off comparisons)."""
+    vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    # pdqhash's order: original, three rotations, then the flips; index 5 mirrors left-right.
+    return bits_to_hex(vectors[0]), bits_to_hex(vectors[5]), int(quality)
