@@ -74,6 +74,9 @@ def _verify_item(
         "distances": report.distances,
         "reported_hashes": report.reported_fingerprints,
         "reference_hashes": report.reference_fingerprints,
+        "score": report.score,
+        "method": report.method,
+        "region": report.region,
         "detail": detail,
     }
 
@@ -123,7 +126,13 @@ def case_verify_matches(*, case_id: int, last_attempt: bool = True) -> Case:
                 "verdict": best,
                 "due_at": case.due_at.isoformat(),
                 "items": [
-                    {"item_id": pk, "verdict": r.verdict, "distance": r.distance}
+                    {
+                        "item_id": pk,
+                        "verdict": r.verdict,
+                        "distance": r.distance,
+                        "score": r.score,
+                        "method": r.method,
+                    }
                     for pk, r in results.items()
                 ],
             },

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "notices",
     "cases",
     "demo_platform",
+    "staydown",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Image match: mean of pHash and dHash Hamming distances (64-bit hashes) of the best pair.
 TAKEDOWN_MATCH_THRESHOLD = env_int("TAKEDOWN_MATCH_THRESHOLD", 10)
 TAKEDOWN_POSSIBLE_THRESHOLD = env_int("TAKEDOWN_POSSIBLE_THRESHOLD", 15)
+
+# Staydown bank: screening answers entries within this many PDQ bits (of 256; 31 is the usual
+# "same photo" cut-off and the most the index answers exactly); the group of the platform's
+# screening account; how far back each process's index looks when catching up (seconds).
+TAKEDOWN_STAYDOWN_MAX_DISTANCE = env_int("TAKEDOWN_STAYDOWN_MAX_DISTANCE", 31)
+TAKEDOWN_SCREENING_GROUP = env_str("TAKEDOWN_SCREENING_GROUP", "platform")
+TAKEDOWN_STAYDOWN_SYNC_OVERLAP = env_int("TAKEDOWN_STAYDOWN_SYNC_OVERLAP", 300)
 
 # Hours from receipt to the review deadline, by the best verdict among a case's items.
 TAKEDOWN_DUE_HOURS = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/", include("cases.urls")),
     path("api/v1/", include("notices.api_urls")),
     path("api/v1/", include("cases.api_urls")),
+    path("api/v1/", include("staydown.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,0 +1,15 @@
+"""Listeners of the cases app's measure signals: bank a taken-down image, unbank a restored one.
+
+They only call the services; they run inside the transaction that records the measure, so the
+bank changes commit or roll back with it.
+"""
+
+from . import services
+
+
+def on_measure_applied(sender, measure, **kwargs):
+    services.bank_add_for_measure(measure=measure)
+
+
+def on_measure_lifted(sender, measure, **kwargs):
+    services.bank_remove_for_measure(measure=measure)

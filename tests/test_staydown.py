@@ -1,0 +1,292 @@
+"""The staydown bank: what was taken down is found again when it is uploaded again, until the
+measure is lifted; the bank travels as a CSV hash list."""
+
+import io
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import CommandError, call_command
+from PIL import Image, ImageEnhance
+
+from cases import signals
+from cases.models import Case, PlatformMeasure
+from demo_platform.story_images import seed_posts
+from staydown import bank
+from staydown.index import HammingIndex, scan
+from staydown.models import BankEntry
+from staydown.services import bank_import_csv
+
+from .conftest import api_as, jpeg_bytes, notice_payload, post_url, posts_by_role, upload
+
+HASH_A = "f" * 16 + "0" * 48
+HASH_B = "0123456789abcdef" * 4
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    bank.reset()
+    yield
+    bank.reset()
+
+
+@pytest.fixture
+def platform_account(db):
+    user = User.objects.create_user("platform-screening", password="x")
+    user.groups.add(Group.objects.get_or_create(name="platform")[0])
+    return user
+
+
+def _story_image(role: str) -> Image.Image:
+    post = next(p for p in seed_posts() if p.role == role)
+    return Image.open(io.BytesIO(post.image_jpeg)).convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int = 80) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _screen(user, data: bytes):
+    return api_as(user).post(
+        "/api/v1/screen/", {"image": upload("upload.jpg", data)}, format="multipart"
+    )
+
+
+@pytest.fixture
+def removed_clinic_post(anonymous_api, demo_posts, moderator_a):
+    """The clinic's repost of her selfie, reported, upheld and deleted."""
+    clinic = posts_by_role("clinic")[0]
+    body = anonymous_api.post(
+        "/api/v1/notices/", notice_payload([post_url(clinic)]), format="multipart"
+    ).json()
+    case = Case.objects.get(notice__reference=body["reference"])
+    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
+    response = api_as(moderator_a).post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Her selfie, used as an advert.",
+            "measure": "delete",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    return case
+
+
+def test_an_upheld_deletion_banks_the_reported_image_with_its_case(removed_clinic_post):
+    measure = PlatformMeasure.objects.get(case=removed_clinic_post, measure="delete")
+    entry = BankEntry.objects.get()
+
+    assert entry.platform_measure == measure
+    assert entry.reference == removed_clinic_post.reference
+    assert entry.measure == "delete"
+    assert entry.source == "case"
+    assert len(entry.pdq) == 64 and entry.removed_at is None
+
+
+def test_screening_finds_a_reuploaded_near_duplicate_of_a_removed_photo(
+    removed_clinic_post, platform_account
+):
+    clinic = _story_image("clinic")
+    # Re-uploaded smaller, a little brighter, recompressed.
+    again = ImageEnhance.Brightness(clinic.resize((300, 300))).enhance(1.1)
+
+    response = _screen(platform_account, _jpeg(again, 60))
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["matched"] is True
+    [match] = body["matches"]
+    assert match["case_reference"] == removed_clinic_post.reference
+    assert match["measure"] == "delete"
+    assert 0 <= match["distance"] <= 31
+    assert [h["variant"] for h in body["hashes"]] == ["image", "mirrored"]
+
+
+def test_screening_misses_an_unrelated_photo(removed_clinic_post, platform_account):
+    unrelated = _story_image("unrelated")
+
+    response = _screen(platform_account, _jpeg(unrelated))
+
+    assert response.status_code == 200
+    assert response.json() == {**response.json(), "matched": False, "matches": []}
+
+
+def test_screening_stops_finding_it_after_the_case_is_reversed(
+    removed_clinic_post, platform_account
+):
+    data = _jpeg(_story_image("clinic").resize((320, 320)))
+    assert _screen(platform_account, data).json()["matched"] is True  # the index is built
+
+    measure = PlatformMeasure.objects.get(case=removed_clinic_post, measure="delete")
+    signals.measure_lifted.send(sender=PlatformMeasure, measure=measure)
+
+    assert _screen(platform_account, data).json()["matched"] is False
+    entry = BankEntry.objects.get()
+    assert entry.removed_at is not None and "lifted" in entry.removed_reason
+
+
+def test_screening_accepts_precomputed_pdq_hashes(db, platform_account):
+    bank_import_csv(text=f"{HASH_A},100,TD-2026-000009,delete\n")
+    near = format(int(HASH_A, 16) ^ 0b111, "064x")  # 3 bits away
+
+    response = api_as(platform_account).post(
+        "/api/v1/screen/", {"pdq": [HASH_B, near], "max_distance": 10}, format="json"
+    )
+
+    assert response.status_code == 200
+    [match] = response.json()["matches"]
+    assert (match["case_reference"], match["distance"], match["matched_hash"]) == (
+        "TD-2026-000009",
+        3,
+        1,
+    )
+
+
+def test_staff_may_screen_too(db, moderator_a):
+    response = api_as(moderator_a).post("/api/v1/screen/", {"pdq": HASH_A}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["matched"] is False
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({}, "either an image"),
+        ({"pdq": "abc"}, "64 hexadecimal digits"),
+        ({"pdq": "z" * 64}, "0-9 and a-f"),
+        ({"pdq": HASH_A, "max_distance": 32}, "less than or equal to 31"),
+    ],
+)
+def test_bad_screening_input_gets_a_clear_400(db, platform_account, payload, message):
+    response = api_as(platform_account).post("/api/v1/screen/", payload, format="json")
+
+    assert response.status_code == 400
+    assert message in str(response.json())
+
+
+def test_an_image_and_hashes_together_or_a_non_image_are_refused(db, platform_account):
+    both = api_as(platform_account).post(
+        "/api/v1/screen/",
+        {"image": upload("a.jpg", jpeg_bytes()), "pdq": HASH_A},
+        format="multipart",
+    )
+    not_an_image = _screen(platform_account, b"%PDF-1.4 not a photo")
+
+    assert both.status_code == 400 and "not both" in str(both.json())
+    assert not_an_image.status_code == 400
+    assert "could not be read as an image" in str(not_an_image.json())
+    assert BankEntry.objects.count() == 0
+
+
+def test_screening_needs_the_platform_account_or_staff(db, anonymous_api, stranger):
+    assert anonymous_api.post("/api/v1/screen/", {"pdq": HASH_A}, format="json").status_code in (
+        401,
+        403,
+    )
+    assert api_as(stranger).post("/api/v1/screen/", {"pdq": HASH_A}).status_code == 403
+
+
+def test_the_bank_csv_round_trips(db):
+    text = (
+        "pdq,quality,reference,measure,added_at,source,note\n"
+        "# a comment line\n"
+        f"{HASH_A},100,TD-2026-000001,delete,2026-03-01T10:00:00+00:00,case,\n"
+        f"{HASH_B.upper()},,partner-list-7,,,,from a partner list\n"
+        f"{'a' * 64}\n"
+    )
+    assert bank_import_csv(text=text) == {"imported": 3, "skipped": 0}
+
+    out = io.StringIO()
+    call_command("staydown_export", stdout=out, stderr=io.StringIO())
+    exported = out.getvalue()
+    lines = exported.splitlines()
+
+    assert lines[0] == "pdq,quality,reference,measure,added_at,source,note"
+    assert lines[1] == f"{HASH_A},100,TD-2026-000001,delete,2026-03-01T10:00:00+00:00,import,"
+    assert lines[2].startswith(f"{HASH_B},,partner-list-7,,")
+    assert lines[2].endswith(",import,from a partner list")
+    # Importing the export again changes nothing; the same list in another bank is identical.
+    assert bank_import_csv(text=exported) == {"imported": 0, "skipped": 3}
+    BankEntry.objects.all().delete()
+    assert bank_import_csv(text=exported)["imported"] == 3
+    again = io.StringIO()
+    call_command("staydown_export", stdout=again, stderr=io.StringIO())
+    assert again.getvalue() == exported
+
+
+def test_a_csv_with_a_bad_line_imports_nothing_and_names_the_line(db, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text(f"{HASH_A},100\nnot-a-hash,50\n{HASH_B},101\n")
+
+    with pytest.raises(CommandError) as error:
+        call_command("staydown_import", str(path), stdout=io.StringIO())
+
+    assert "line 2: A PDQ hash is 64 hexadecimal digits" in str(error.value)
+    assert "line 3: quality must be a whole number 0-100" in str(error.value)
+    assert BankEntry.objects.count() == 0
+
+
+def test_the_index_catches_up_with_entries_added_and_removed_elsewhere(db):
+    bank_import_csv(text=f"{HASH_A}\n")
+    assert len(bank.search([bytes.fromhex(HASH_A)], 0)) == 1  # built from the database
+
+    bank_import_csv(text=f"{HASH_B}\n")  # as another process would
+    BankEntry.objects.filter(pdq=HASH_A).update(removed_at="2026-01-01T00:00:00Z")
+
+    assert len(bank.search([bytes.fromhex(HASH_A)], 0)) == 0
+    assert len(bank.search([bytes.fromhex(HASH_B)], 0)) == 1
+    assert bank.size() == 1
+
+
+# --- the index on its own -------------------------------------------------------------------
+
+
+def _random_codes(rng, count):
+    return rng.integers(0, 2**64 - 1, size=(count, 4), dtype=np.uint64, endpoint=True)
+
+
+def _near(rng, code, bits):
+    flipped = code.copy().view(np.uint8)
+    for bit in rng.choice(256, size=bits, replace=False):
+        flipped[bit // 8] ^= 1 << (bit % 8)
+    return flipped.view(np.uint64)
+
+
+def test_the_index_returns_exactly_what_a_full_scan_returns():
+    rng = np.random.default_rng(7)
+    codes = _random_codes(rng, 5000)
+    codes[100:400] = np.array([_near(rng, codes[99], int(b)) for b in rng.integers(0, 40, 300)])
+    ids = np.arange(10, 5010)
+    index = HammingIndex(ids, codes)
+
+    for radius in (0, 5, 15, 16, 31, 40):
+        for q in range(60):
+            query = _near(rng, codes[rng.integers(0, 5000)], int(rng.integers(0, 45)))
+            found, distances = index.search(query, radius)
+            rows, expected = scan(codes, query, radius)
+            assert sorted(found.tolist()) == sorted(ids[rows].tolist()), (radius, q)
+            assert list(distances) == sorted(distances)
+
+
+def test_the_index_applies_additions_replacements_and_removals():
+    rng = np.random.default_rng(8)
+    codes = _random_codes(rng, 3000)
+    index = HammingIndex(np.arange(3000), codes, rebuild_fraction=0.01)
+    extra = _random_codes(rng, 2000)  # enough to force rebuilds on the way
+
+    index.add(np.arange(3000, 5000), extra)
+    index.remove([5, 3005, 999_999])
+    index.add([7], extra[:1])  # id 7 now carries another hash
+
+    assert len(index) == 4998
+    assert index.search(codes[5], 0)[0].tolist() == []
+    assert index.search(extra[5], 0)[0].tolist() == []
+    assert index.search(codes[7], 0)[0].tolist() == []
+    assert sorted(index.search(extra[0], 0)[0].tolist()) == [7, 3000]
+    assert index.search(codes[2999], 0)[0].tolist() == [2999]
