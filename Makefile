@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo clean bench-load
+.PHONY: run test lint format install migrate demo clean bench-load eval-match bench-match
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "takedown needs Python 3.11 or newer"'
@@ -47,3 +47,13 @@ clean:
 bench-load: install
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.queue
+
+# Matching quality: precision, recall and false-match rate per transform family on reposts made
+# from photos that ship inside installed packages (see README, "Image matching").
+eval-match: install
+	$(BIN)/python -m benchmarks.eval_match
+
+# The staydown index at 100,000 / 1,000,000 / 10,000,000 PDQ hashes against a NumPy scan, and
+# the cost of hashing one upload (see README, "The staydown bank").
+bench-match: install
+	$(BIN)/python -m benchmarks.bench_match
