@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from takedown.admin import ReadOnlyAdmin
 
-from .models import EvidenceFile, Notice, OutboundEmail, ReportedItem
+from .authentication import api_token_issue, api_token_revoke
+from .models import ApiToken, EvidenceFile, Notice, Organisation, OutboundEmail, ReportedItem
 
 
 class ReportedItemInline(admin.TabularInline):
@@ -79,3 +81,78 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     list_filter = ["sent_at"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+
+class ApiTokenInline(admin.TabularInline):
+    model = ApiToken
+    extra = 0
+    fields = ["prefix", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # A token is created on its own page, which shows the key once.
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """Registered notifiers. Deactivating one refuses all its tokens at once."""
+
+    list_display = ["name", "kind", "contact_email", "active", "created_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "contact_email"]
+    inlines = [ApiTokenInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here (the key is shown once, on the page after saving) and revoked;
+    the key itself is never stored, so it cannot be shown again."""
+
+    list_display = ["prefix", "name", "organisation", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["organisation", "revoked_at"]
+    search_fields = ["prefix", "name", "organisation__name"]
+    actions = ["revoke"]
+    shown_fields = ["organisation", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["organisation", "name"] if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.shown_fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead: the record of which tokens existed, and when, stays.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        request._takedown_api_key = api_token_issue(obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        key = getattr(request, "_takedown_api_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
+            request,
+            "admin/notices/apitoken/key_created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "API token created",
+                "token": obj,
+                "key": key,
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token)
+        self.message_user(request, f"{len(tokens)} token(s) revoked.", messages.SUCCESS)
