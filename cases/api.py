@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .measures import measure_retry
-from .models import Case, PlatformMeasure, State, Verdict
+from .models import Case, PlatformMeasure, Priority, State, Verdict
 from .roles import Actor
 from .selectors import QueuePaginator, dashboard_figures, queue_cases
 from .serializers import (
@@ -35,6 +35,7 @@ class CaseListAPI(generics.ListAPIView):
         parameters=[
             OpenApiParameter("state", enum=State.values, required=False),
             OpenApiParameter("verdict", enum=Verdict.values, required=False),
+            OpenApiParameter("priority", enum=Priority.values, required=False),
         ],
         summary="The review queue, soonest due first",
     )
@@ -50,14 +51,22 @@ class CaseListAPI(generics.ListAPIView):
             raise InvalidInput(f"state must be one of {', '.join(State.values)}.")
         if verdict and verdict not in Verdict.values:
             raise InvalidInput(f"verdict must be one of {', '.join(Verdict.values)}.")
-        return queue_cases(state=state, verdict=verdict)
+        priority = self.request.query_params.get("priority") or None
+        if priority and priority not in Priority.values:
+            raise InvalidInput(f"priority must be one of {', '.join(Priority.values)}.")
+        return queue_cases(state=state, verdict=verdict, priority=priority)
 
 
 class CaseDetailAPI(generics.RetrieveAPIView):
     serializer_class = CaseDetailSerializer
 
     def get_queryset(self):
-        return queue_cases().prefetch_related("notice__evidence", "decisions__decided_by")
+        return queue_cases().prefetch_related(
+            "notice__evidence",
+            "decisions__decided_by",
+            "related_cases__notice",
+            "joined_notices__notice",
+        )
 
 
 class EvidenceFileAPI(APIView):

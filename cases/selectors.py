@@ -13,7 +13,9 @@ from .models import Case, Decision, PlatformMeasure, State
 OPEN_STATES = [State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW]
 
 
-def queue_cases(*, state: str | None = None, verdict: str | None = None) -> QuerySet[Case]:
+def queue_cases(
+    *, state: str | None = None, verdict: str | None = None, priority: str | None = None
+) -> QuerySet[Case]:
     """Cases by due time (soonest first), with everything a queue row shows prefetched."""
     cases = Case.objects.select_related("notice", "claimed_by").prefetch_related(
         Prefetch(
@@ -27,6 +29,8 @@ def queue_cases(*, state: str | None = None, verdict: str | None = None) -> Quer
         cases = cases.filter(state=state)
     if verdict:
         cases = cases.filter(verdict=verdict)
+    if priority:
+        cases = cases.filter(priority=priority)
     return cases.order_by("due_at", "pk")
 
 

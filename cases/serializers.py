@@ -172,15 +172,44 @@ class NoticeDetailSerializer(serializers.Serializer):
     signature = serializers.CharField()
 
 
+class RelatedCaseSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="notice.reference")
+    notifier_name = serializers.CharField(source="notice.notifier_name")
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "state", "notifier_name"]
+
+
+class JoinedNoticeSerializer(serializers.Serializer):
+    reference = serializers.CharField(source="notice.reference")
+    received_at = serializers.DateTimeField(source="notice.received_at")
+    notifier_name = serializers.CharField(source="notice.notifier_name")
+    requested_measure = serializers.CharField(source="notice.requested_measure")
+    joined_at = serializers.DateTimeField()
+
+
 class CaseDetailSerializer(CaseSerializer):
-    """One case with everything a reviewer needs: the notice, its evidence, decisions."""
+    """One case with everything a reviewer needs: the notice, its evidence, decisions, the
+    later notices of the same notifier joined to it and the cases about the same content."""
 
     notice = NoticeDetailSerializer()
     evidence = serializers.SerializerMethodField()
     decisions = DecisionSerializer(many=True)
+    related_cases = RelatedCaseSerializer(many=True)
+    joined_notices = JoinedNoticeSerializer(many=True)
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "info_due_at", "notice", "evidence", "decisions"]
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "priority",
+            "info_due_at",
+            "notice",
+            "evidence",
+            "decisions",
+            "related_cases",
+            "joined_notices",
+        ]
 
     def get_evidence(self, case) -> list[dict]:
         from .views import can_view_evidence

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from notices.models import EvidenceFile
+from notices.selectors import notice_case
 
 from . import services
 from .errors import CaseError
@@ -159,7 +160,7 @@ def can_view_evidence(user, evidence: EvidenceFile) -> bool:
         return True
     if roles & {LEGAL, ADMIN}:
         return True
-    case = evidence.notice.case
+    case = notice_case(evidence.notice)  # a joined notice's files belong to the case it joined
     return case.claimed_by_id == user.pk and services.claim_is_live(case)
 
 
@@ -170,7 +171,9 @@ def evidence_file(request, pk):
 
 def evidence_response(user, pk: int) -> FileResponse:
     """Stream one evidence file to a user allowed to see it; anyone else gets 404."""
-    evidence = get_object_or_404(EvidenceFile.objects.select_related("notice__case"), pk=pk)
+    evidence = get_object_or_404(
+        EvidenceFile.objects.select_related("notice__case", "notice__joined__case"), pk=pk
+    )
     if not can_view_evidence(user, evidence):
         raise Http404
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)

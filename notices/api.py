@@ -1,15 +1,36 @@
-"""Public API: file a notice, follow it with its tracking token."""
+"""Public API: file a notice, follow it with its tracking token.
+
+Registered organisations (trusted flaggers, agents) send their API token instead
+(``Authorization: Token <key>``): their notices record who filed them, and they can list and
+follow every notice they filed.
+"""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import tracking_view
-from .serializers import FiledNoticeSerializer, NoticeIntakeSerializer, TrackedNoticeSerializer
+from cases.errors import InvalidInput
+
+from .authentication import OrganisationTokenAuthentication, request_organisation
+from .models import Notice
+from .selectors import (
+    notice_case,
+    organisation_notice_row,
+    organisation_notices,
+    tracking_view,
+)
+from .serializers import (
+    FiledNoticeSerializer,
+    NoticeIntakeSerializer,
+    OrganisationNoticeSerializer,
+    TrackedNoticeSerializer,
+)
 from .services import (
     IdempotencyKeyReused,
     complainant_provide_info,
@@ -18,12 +39,72 @@ from .services import (
 )
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
+TRACKING_TOKEN_PARAMETER = OpenApiParameter(
+    "X-Tracking-Token",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The notice's tracking token; not needed with the filing organisation's API "
+    "token (Authorization: Token <key>).",
+)
 
-class NoticeCreateAPI(APIView):
+
+def notice_for_request(request, reference: str) -> Notice:
+    """The notice, if the request holds its tracking token or the API token of the
+    organisation that filed it; otherwise 404, exactly as for an unknown reference."""
+    organisation = request_organisation(request)
+    if organisation is not None:
+        notice = (
+            Notice.objects.filter(reference=reference, filed_by=organisation)
+            .select_related("case", "joined__case")
+            .first()
+        )
+    else:
+        notice = notice_for_token(reference, request.headers.get("X-Tracking-Token"))
+    if notice is None:
+        raise Http404
+    return notice
+
+
+class NoticeCreateAPI(GenericAPIView):
+    """POST files a notice (anyone; an organisation with its token). GET lists the notices of
+    the organisation whose token is sent."""
+
     permission_classes = [AllowAny]
-    authentication_classes = []
+    authentication_classes = [OrganisationTokenAuthentication]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [NoticeIntakeThrottle]
+    serializer_class = NoticeIntakeSerializer
+
+    def get_throttles(self):
+        throttle = NoticeIntakeThrottle if self.request.method == "POST" else TrackingThrottle
+        return [throttle()]
+
+    @extend_schema(
+        responses={200: OrganisationNoticeSerializer(many=True)},
+        parameters=[
+            OpenApiParameter(
+                "status",
+                required=False,
+                description="Only notices whose case is in this state (e.g. received).",
+            )
+        ],
+        summary="An organisation's notices (its API token required)",
+    )
+    def get(self, request):
+        from cases.models import State
+
+        organisation = request_organisation(request)
+        if organisation is None:
+            raise NotAuthenticated(
+                "Listing notices is for registered organisations: send your API token as "
+                "'Authorization: Token <key>'. A complainant follows a notice at "
+                "/api/v1/notices/<reference>/ with its tracking token."
+            )
+        state = request.query_params.get("status") or None
+        if state and state not in State.values:
+            raise InvalidInput(f"status must be one of {', '.join(State.values)}.")
+        page = self.paginate_queryset(organisation_notices(organisation, status=state))
+        rows = [organisation_notice_row(notice) for notice in page]
+        return self.get_paginated_response(OrganisationNoticeSerializer(rows, many=True).data)
 
     @extend_schema(
         request=NoticeIntakeSerializer,
@@ -39,7 +120,10 @@ class NoticeCreateAPI(APIView):
         summary="File a portrait-right notice",
     )
     def post(self, request):
-        serializer = NoticeIntakeSerializer(data=request.data)
+        organisation = request_organisation(request)
+        serializer = NoticeIntakeSerializer(
+            data=request.data, context={"organisation": organisation}
+        )
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and len(key) > 200:
@@ -55,7 +139,7 @@ class NoticeCreateAPI(APIView):
         body = {
             "reference": notice.reference,
             "tracking_token": filed.tracking_token,
-            "status": notice.case.state,
+            "status": notice_case(notice).state,
             "tracking_url": request.build_absolute_uri(notice.tracking_path(filed.tracking_token)),
         }
         return Response(
@@ -65,20 +149,16 @@ class NoticeCreateAPI(APIView):
 
 class NoticeTrackAPI(APIView):
     permission_classes = [AllowAny]
-    authentication_classes = []
+    authentication_classes = [OrganisationTokenAuthentication]
     throttle_classes = [TrackingThrottle]
 
     @extend_schema(
         responses={200: TrackedNoticeSerializer},
-        parameters=[
-            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
-        ],
-        summary="Follow a notice with its tracking token",
+        parameters=[TRACKING_TOKEN_PARAMETER],
+        summary="Follow a notice with its tracking token (or the filing organisation's token)",
     )
     def get(self, request, reference):
-        notice = notice_for_token(reference, request.headers.get("X-Tracking-Token"))
-        if notice is None:
-            raise Http404
+        notice = notice_for_request(request, reference)
         return Response(TrackedNoticeSerializer(tracking_view(notice)).data)
 
 
@@ -90,31 +170,29 @@ def _complainant_action_schema(summary: str):
     return extend_schema(
         request=ComplainantMessageSerializer,
         responses={200: TrackedNoticeSerializer},
-        parameters=[
-            OpenApiParameter("X-Tracking-Token", location=OpenApiParameter.HEADER, required=True)
-        ],
+        parameters=[TRACKING_TOKEN_PARAMETER],
         summary=summary,
     )
 
 
 class _ComplainantActionAPI(APIView):
-    """A complainant acting on their own notice, authorised by the tracking token alone."""
+    """A complainant acting on their own notice, authorised by the tracking token (or the
+    API token of the organisation that filed it)."""
 
     permission_classes = [AllowAny]
-    authentication_classes = []
+    authentication_classes = [OrganisationTokenAuthentication]
     throttle_classes = [TrackingThrottle]
 
     # The service to call, as perform(case_id, message); set by each subclass.
     perform = None
 
     def post(self, request, reference):
-        notice = notice_for_token(reference, request.headers.get("X-Tracking-Token"))
-        if notice is None:
-            raise Http404
+        notice = notice_for_request(request, reference)
         serializer = ComplainantMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.perform(notice.case.pk, serializer.validated_data.get("message", ""))
-        notice.case.refresh_from_db()
+        case = notice_case(notice)
+        self.perform(case.pk, serializer.validated_data.get("message", ""))
+        case.refresh_from_db()
         return Response(TrackedNoticeSerializer(tracking_view(notice)).data)
 
 

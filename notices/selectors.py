@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .models import Measure, Notice, ReportedItem
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Measure, Notice, Organisation, ReportedItem
 
 DECISION_LABELS = {
     "uphold": "Upheld",
@@ -17,8 +20,27 @@ def _item_outcome_label(item: ReportedItem, case_state: str) -> str:
     return ReportedItem.Outcome(item.outcome).label
 
 
+def notice_case(notice: Notice):
+    """The case handling the notice: its own, or the case it joined (same notifier, same
+    content)."""
+    try:
+        return notice.case
+    except ObjectDoesNotExist:
+        return notice.joined.case
+
+
+def notice_items(notice: Notice, case) -> list[ReportedItem]:
+    """The notice's items as the case handles them: a joined notice's items are decided on the
+    case's own notice, so their measure and outcome are read there."""
+    own = list(notice.items.all())
+    if case.notice_id == notice.pk:
+        return own
+    handled = {item.content_id: item for item in case.notice.items.all()}
+    return [handled.get(item.content_id, item) for item in own]
+
+
 def tracking_view(notice: Notice) -> dict:
-    case = notice.case
+    case = notice_case(notice)
     decision = case.decisions.order_by("-pk").first()
     timeline = [
         {"at": entry.created_at, "event": entry.action, "description": entry.public_summary}
@@ -39,7 +61,7 @@ def tracking_view(notice: Notice) -> dict:
                 "measure_display": Measure(item.measure).label if item.measure else "",
                 "outcome_display": _item_outcome_label(item, case.state),
             }
-            for item in notice.items.all()
+            for item in notice_items(notice, case)
         ],
         "decision": (
             {
@@ -53,4 +75,45 @@ def tracking_view(notice: Notice) -> dict:
         ),
         "timeline": timeline,
         "info_due_at": case.info_due_at,
+        # For a joined notice: the reference of the notice whose case handles it.
+        "handled_with": case.notice.reference if case.notice_id != notice.pk else None,
+    }
+
+
+def organisation_notices(organisation: Organisation, *, status: str | None = None) -> QuerySet:
+    """The notices an organisation filed, newest first, with what a list row shows loaded."""
+    from cases.models import Decision
+
+    ordered = Decision.objects.order_by("decided_at", "pk")
+    notices = (
+        Notice.objects.filter(filed_by=organisation)
+        .select_related("case__notice", "joined__case__notice")
+        .prefetch_related(
+            "items",
+            Prefetch("case__decisions", queryset=ordered),
+            "case__notice__items",
+            Prefetch("joined__case__decisions", queryset=ordered),
+            "joined__case__notice__items",
+        )
+    )
+    if status:
+        notices = notices.filter(Q(case__state=status) | Q(joined__case__state=status))
+    return notices.order_by("-received_at", "-pk")
+
+
+def organisation_notice_row(notice: Notice) -> dict:
+    case = notice_case(notice)
+    decisions = list(case.decisions.all())
+    return {
+        "reference": notice.reference,
+        "status": case.state,
+        "received_at": notice.received_at,
+        "principal_name": notice.notifier_name,
+        "relationship": notice.relationship,
+        "items": [
+            {"url": item.url, "content_id": item.content_id, "outcome": item.outcome}
+            for item in notice_items(notice, case)
+        ],
+        "latest_decision": decisions[-1].outcome if decisions else None,
+        "handled_with": case.notice.reference if case.notice_id != notice.pk else None,
     }

@@ -25,6 +25,25 @@ class PlatformUnavailable(APIException):
     wait = 60  # becomes the Retry-After header
 
 
+class NotifierSuspended(APIException):
+    """The notifier is suspended for sending manifestly unfounded notices (DSA art. 23)."""
+
+    status_code = 403
+    default_code = "notifier_suspended"
+
+    def __init__(self, sanction):
+        until = (
+            f"until {sanction.ends_at:%Y-%m-%d %H:%M} UTC"
+            if sanction.ends_at
+            else "until further notice"
+        )
+        super().__init__(
+            f"Notices from this e-mail address are suspended {until}, because earlier notices "
+            "from it were manifestly unfounded (EU DSA art. 23). Nothing was stored. If you "
+            "believe this is wrong, reply to the message that told you of the suspension."
+        )
+
+
 class ReportedUrlsField(serializers.ListField):
     """Repeated field, or one per line in a single value."""
 
@@ -81,6 +100,16 @@ class NoticeIntakeSerializer(serializers.Serializer):
     accuracy = MustBeTrueField("The information in this notice is accurate.")
     signature = serializers.CharField(max_length=200, help_text="Your full name, typed.")
 
+    def validate_notifier_email(self, email):
+        from .services import normalise_email, notifier_suspension
+
+        email = normalise_email(email)
+        sanction = notifier_suspension(email)
+        if sanction is not None:
+            # Refused outright, before any file is read: a 403, not a field error.
+            raise NotifierSuspended(sanction)
+        return email
+
     def validate_reference_photos(self, files):
         limit = settings.TAKEDOWN_MAX_REFERENCE_PHOTOS
         if len(files) > limit:
@@ -121,6 +150,21 @@ class NoticeIntakeSerializer(serializers.Serializer):
         return resolved
 
     def validate(self, attrs):
+        organisation = self.context.get("organisation")
+        if (
+            organisation is not None
+            and organisation.kind == organisation.Kind.AGENT
+            and attrs["relationship"] != Relationship.AGENT
+        ):
+            raise serializers.ValidationError(
+                {
+                    "relationship": [
+                        "An agent organisation files for its principal: relationship must be "
+                        "'agent', the notifier fields describe the principal, and the "
+                        "principal's authorisation is attached."
+                    ]
+                }
+            )
         if attrs["relationship"] == Relationship.AGENT and not attrs.get("authorization_document"):
             raise serializers.ValidationError(
                 {
@@ -158,6 +202,7 @@ class NoticeIntakeSerializer(serializers.Serializer):
             reference_photos=data["reference_photos"],
             reported=data["reported_urls"],
             idempotency_key=idempotency_key,
+            filed_by=self.context.get("organisation"),
         )
 
 
@@ -201,6 +246,31 @@ class TrackedNoticeSerializer(serializers.Serializer):
     items = TrackedItemSerializer(many=True)
     decision = TrackedDecisionSerializer(allow_null=True)
     timeline = TimelineEntrySerializer(many=True)
+    handled_with = serializers.CharField(
+        allow_null=True,
+        help_text="For a notice joined to an earlier notice's case: that notice's reference.",
+    )
+
+
+class OrganisationNoticeItemSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    content_id = serializers.CharField()
+    outcome = serializers.CharField()
+
+
+class OrganisationNoticeSerializer(serializers.Serializer):
+    """One row of an organisation's notices."""
+
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    principal_name = serializers.CharField(help_text="The person the notice was filed for.")
+    relationship = serializers.CharField()
+    items = OrganisationNoticeItemSerializer(many=True)
+    latest_decision = serializers.CharField(
+        allow_null=True, help_text="uphold, reject or request_info; null before any decision."
+    )
+    handled_with = serializers.CharField(allow_null=True)
 
 
 __all__ = ["NoticeIntakeSerializer", "Notice"]

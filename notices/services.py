@@ -12,13 +12,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from takedown.enqueue import enqueue_on_commit
 
 from .mail import send_on_commit
-from .models import EvidenceFile, Notice, ReportedItem
+from .models import EvidenceFile, Notice, NotifierSanction, Organisation, ReportedItem
 from .uploads import CleanUpload
+
+# A case in one of these states is finished with: a new notice about its content opens a new
+# case rather than joining or being linked to it.
+FINISHED_STATES = ("withdrawn", "closed", "rejected", "restored")
+# At most this many other open cases about the same content are linked to a new case at intake
+# (the most recent ones): each link is logged on both cases under their row locks.
+RELATED_CASES_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -84,19 +92,23 @@ def notice_file(
     reference_photos: list[CleanUpload],
     reported: list,
     idempotency_key: str | None = None,
+    filed_by: Organisation | None = None,
 ) -> FiledNotice:
     """Store a validated notice and open its case; receipt and verification follow on commit.
 
     ``reported`` holds ContentRef pairs (submitted text, resolved ref). With an idempotency
     key already used, the first notice is returned and nothing new is stored.
-    """
-    from cases import tasks
-    from cases.actionlog import log_append
-    from cases.models import Case
-    from cases.roles import Actor
 
+    ``filed_by`` is the registered organisation whose API token filed it; a trusted flagger's
+    case gets the trusted priority and the shorter deadline. When every reported item already
+    belongs to one open case of the same notifier, the notice joins that case (it keeps its
+    own reference, receipt and tracking token); otherwise a new case is opened and linked to
+    the other open cases about the same content.
+    """
+    fields = {**fields, "notifier_email": normalise_email(fields["notifier_email"])}
+    fingerprinted = {**fields, "filed_by": filed_by.pk} if filed_by is not None else fields
     fingerprint = request_fingerprint(
-        fields,
+        fingerprinted,
         [identity_document, authorization_document, *reference_photos],
         [ref.content_id for _, ref in reported],
     )
@@ -115,6 +127,7 @@ def notice_file(
                 tracking_nonce=nonce,
                 idempotency_key=idempotency_key or None,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",
+                filed_by=filed_by,
                 **fields,
             )
             year = timezone.now().year
@@ -129,31 +142,13 @@ def notice_file(
                 ReportedItem(notice=notice, submitted=text, content_id=ref.content_id, url=ref.url)
                 for text, ref in reported
             )
-            case = Case.objects.create(
-                notice=notice,
-                due_at=notice.received_at + timedelta(hours=settings.TAKEDOWN_DUE_HOURS["pending"]),
-            )
-            log_append(
-                case=case,
-                actor=Actor.complainant(),
-                action="notice_received",
-                to_state=case.state,
-                details={
-                    "items": [{"content_id": r.content_id, "url": r.url} for _, r in reported],
-                    "requested_measure": notice.requested_measure,
-                    "evidence_sha256": list(
-                        notice.evidence.values_list("kind", "sha256").order_by("pk")
-                    ),
-                },
-                public_summary="Notice received; a receipt was sent to you.",
-            )
+            _open_or_join_case(notice, [ref for _, ref in reported])
             send_on_commit(
                 template="receipt",
                 to=notice.notifier_email,
                 context={"notice": notice},
                 notice=notice,
             )
-            enqueue_on_commit(tasks.verify_case_matches, case.pk)
     except IntegrityError:
         # Two requests with the same key raced: the other one won; answer with its notice.
         if idempotency_key:
@@ -164,13 +159,157 @@ def notice_file(
     return FiledNotice(notice=notice, tracking_token=token, created=True)
 
 
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def notifier_suspension(email: str, now=None) -> NotifierSanction | None:
+    """The suspension running now for this notifier e-mail (DSA art. 23), if any; of several,
+    the one that ends last (an open-ended one first)."""
+    now = now or timezone.now()
+    return (
+        NotifierSanction.objects.filter(
+            notifier_email__iexact=normalise_email(email),
+            kind=NotifierSanction.Kind.SUSPENSION,
+            starts_at__lte=now,
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by(F("ends_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
+
+
+def _notice_details(notice: Notice, refs: list) -> dict:
+    details = {
+        "items": [{"content_id": r.content_id, "url": r.url} for r in refs],
+        "requested_measure": notice.requested_measure,
+        "evidence_sha256": list(notice.evidence.values_list("kind", "sha256").order_by("pk")),
+    }
+    if notice.filed_by_id is not None:
+        details["filed_by"] = {"id": notice.filed_by_id, "name": notice.filed_by.name}
+    return details
+
+
+def _same_notifier(notice: Notice) -> Q:
+    """Cases whose notice came from the same notifier: the same e-mail address, or the same
+    organisation filing for the same principal."""
+    same = Q(notice__notifier_email__iexact=notice.notifier_email)
+    if notice.filed_by_id is not None:
+        same |= Q(notice__filed_by=notice.filed_by_id) & Q(
+            notice__notifier_name__iexact=notice.notifier_name.strip()
+        )
+    return same
+
+
+def _open_or_join_case(notice: Notice, refs: list) -> None:
+    """Join the notice to its notifier's open case about the same content, or open a new case
+    linked to the other open cases about that content. Runs inside the intake transaction."""
+    from cases import policy, tasks
+    from cases.actionlog import log_append
+    from cases.models import Case, JoinedNotice, Priority, Verdict
+    from cases.roles import Actor
+
+    content_ids = sorted({ref.content_id for ref in refs})
+    trusted = notice.filed_by is not None and notice.filed_by.is_trusted_flagger
+    trusted_due = notice.received_at + timedelta(hours=settings.TAKEDOWN_DUE_HOURS_TRUSTED)
+    open_cases = Case.objects.exclude(state__in=FINISHED_STATES)
+    same_notifier = (
+        open_cases.filter(_same_notifier(notice), notice__items__content_id__in=content_ids)
+        .annotate(covered=Count("notice__items__content_id", distinct=True))
+        .filter(covered=len(content_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for case_id in same_notifier[:1]:
+        case = open_cases.select_for_update().filter(pk=case_id).first()
+        if case is None:
+            break  # finished meanwhile: a new case after all
+        JoinedNotice.objects.create(case=case, notice=notice)
+        details = {"notice": notice.reference, **_notice_details(notice, refs)}
+        if trusted and case.priority != Priority.TRUSTED:
+            case.priority = Priority.TRUSTED
+            case.due_at = min(case.due_at, trusted_due)
+            case.save(update_fields=["priority", "due_at", "updated_at"])
+            details["priority"] = {"priority": case.priority, "due_at": case.due_at.isoformat()}
+        log_append(
+            case=case,
+            actor=Actor.complainant(),
+            action="notice_joined",
+            from_state=case.state,
+            details=details,
+            public_summary=(
+                f"Another notice from you about the same content ({notice.reference}) was "
+                "received and is handled in this case."
+            ),
+        )
+        return
+
+    case = Case.objects.create(
+        notice=notice,
+        priority=Priority.TRUSTED if trusted else Priority.NORMAL,
+        due_at=policy.decision_due_at(
+            notice.received_at,
+            Verdict.PENDING,
+            trusted=trusted,
+            hours=settings.TAKEDOWN_DUE_HOURS,
+            trusted_hours=settings.TAKEDOWN_DUE_HOURS_TRUSTED,
+        ),
+    )
+    log_append(
+        case=case,
+        actor=Actor.complainant(),
+        action="notice_received",
+        to_state=case.state,
+        details={**_notice_details(notice, refs), "priority": case.priority},
+        public_summary="Notice received; a receipt was sent to you.",
+    )
+    related_ids = list(
+        open_cases.filter(notice__items__content_id__in=content_ids)
+        .exclude(pk=case.pk)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .distinct()[:RELATED_CASES_LIMIT]
+    )
+    # Locked in id order, as every intake does, so that two intakes cannot deadlock.
+    related = list(open_cases.select_for_update().filter(pk__in=related_ids).order_by("pk"))
+    if related:
+        references = dict(
+            Notice.objects.filter(case__in=related).values_list("case__pk", "reference")
+        )
+        case.related_cases.add(*related)
+        log_append(
+            case=case,
+            actor=Actor.system(),
+            action="cases_linked",
+            from_state=case.state,
+            details={
+                "related_cases": [{"id": c.pk, "reference": references[c.pk]} for c in related],
+                "content_ids": content_ids,
+            },
+        )
+        for other in related:
+            log_append(
+                case=other,
+                actor=Actor.system(),
+                action="cases_linked",
+                from_state=other.state,
+                details={
+                    "related_cases": [{"id": case.pk, "reference": notice.reference}],
+                    "content_ids": content_ids,
+                },
+            )
+    enqueue_on_commit(tasks.verify_case_matches, case.pk)
+
+
 def notice_for_token(reference: str, token: str | None) -> Notice | None:
     """The notice if the token is its tracking token; None otherwise, whatever the reason."""
     return notice_for_token_hash(reference, Notice.hash_token(token or ""))
 
 
 def notice_for_token_hash(reference: str, token_hash: str) -> Notice | None:
-    notice = Notice.objects.filter(reference=reference).select_related("case").first()
+    notice = (
+        Notice.objects.filter(reference=reference).select_related("case", "joined__case").first()
+    )
     expected = notice.tracking_token_hash if notice else Notice.hash_token("no-such-notice")
     if not secrets.compare_digest(expected, token_hash or "") or notice is None:
         return None

@@ -12,8 +12,8 @@ from cases.services import allowed_actions
 
 from .forms import NoticeForm, TrackForm
 from .models import Notice
-from .selectors import tracking_view
-from .serializers import NoticeIntakeSerializer, PlatformUnavailable
+from .selectors import notice_case, tracking_view
+from .serializers import NoticeIntakeSerializer, NotifierSuspended, PlatformUnavailable
 from .services import COMPLAINANT_ACTIONS, notice_for_token, notice_for_token_hash
 from .throttles import NoticeIntakeThrottle, TrackingThrottle
 
@@ -68,6 +68,13 @@ def notice_new(request):
             )
             response["Retry-After"] = str(error.wait)
             return response
+        except NotifierSuspended as error:
+            return render(
+                request,
+                "notices/new.html",
+                {"form": form, "errors": {}, "refused": error.detail},
+                status=403,
+            )
         if valid:
             filed = serializer.file_notice(language=getattr(request, "LANGUAGE_CODE", "en"))
             request.session[RECEIPT_SESSION_KEY] = {
@@ -153,7 +160,7 @@ def _complainant_action(request, notice) -> None:
         messages.error(request, "Choose to withdraw the notice or to send information.")
         return
     try:
-        perform(notice.case.pk, request.POST.get("message", ""))
+        perform(notice_case(notice).pk, request.POST.get("message", ""))
     except CaseError as error:
         messages.error(request, error.message)
     else:
