@@ -4,7 +4,17 @@ from takedown.admin import ReadOnlyAdmin
 
 from . import services
 from .errors import CaseError
-from .models import ActionLog, Case, Decision, MatchResult, PlatformMeasure
+from .models import (
+    ActionLog,
+    Appeal,
+    Case,
+    CounterNotice,
+    DeadlineBreach,
+    Decision,
+    MatchResult,
+    PlatformMeasure,
+    RepeatInfringer,
+)
 from .roles import Actor
 
 
@@ -24,8 +34,17 @@ class ActionLogInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["pk", "reference", "state", "verdict", "due_at", "claimed_by"]
-    list_filter = ["state", "verdict"]
+    list_display = [
+        "pk",
+        "reference",
+        "state",
+        "verdict",
+        "priority",
+        "due_at",
+        "escalated_at",
+        "claimed_by",
+    ]
+    list_filter = ["state", "verdict", "priority"]
     search_fields = ["notice__reference", "notice__notifier_email"]
     list_select_related = ["notice", "claimed_by"]
     # State changes go through the services (the transitions table), never through a form.
@@ -107,3 +126,43 @@ class ActionLogAdmin(ReadOnlyAdmin):
     list_filter = ["action", "to_state"]
     search_fields = ["case__notice__reference", "actor_label", "reasons"]
     readonly_fields = [f.name for f in ActionLog._meta.fields]
+
+
+@admin.register(CounterNotice)
+class CounterNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "case", "status", "policy", "received_at", "waiting_period_ends_at"]
+    list_filter = ["status", "policy"]
+    search_fields = ["case__notice__reference", "email", "name"]
+    readonly_fields = [f.name for f in CounterNotice._meta.fields]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "case", "party", "filed_at", "decided_at"]
+    list_filter = ["party"]
+    search_fields = ["case__notice__reference"]
+    readonly_fields = [f.name for f in Appeal._meta.fields]
+
+
+@admin.register(DeadlineBreach)
+class DeadlineBreachAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "case", "stage", "due_at", "detected_at"]
+    list_filter = ["stage", "detected_at"]
+    readonly_fields = [f.name for f in DeadlineBreach._meta.fields]
+
+
+@admin.register(RepeatInfringer)
+class RepeatInfringerAdmin(ReadOnlyAdmin):
+    """Uploaders flagged for repeated upheld cases, with any account measure taken."""
+
+    list_display = [
+        "uploader_id",
+        "uploader_name",
+        "upheld_cases",
+        "flagged_at",
+        "account_measure",
+        "account_measure_at",
+    ]
+    list_filter = ["account_measure", "flagged_at"]
+    search_fields = ["uploader_id", "uploader_name"]
+    readonly_fields = [f.name for f in RepeatInfringer._meta.fields]

@@ -1,13 +1,14 @@
 """Staff API: the review queue, a case, claiming, deciding and the action log."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import redress, services
 from .measures import measure_retry
 from .models import Case, PlatformMeasure, Priority, State, Verdict
 from .roles import Actor
@@ -116,6 +117,10 @@ class CaseDecideAPI(APIView):
             measure=data.get("measure"),
             items=[dict(item) for item in data.get("items", [])] or None,
             private_notes=data.get("private_notes", ""),
+            ground=data.get("ground"),
+            territorial_scope=data.get("territorial_scope"),
+            ends_on=data.get("ends_on"),
+            manifestly_unfounded=data.get("manifestly_unfounded", False),
         )
         return Response(DecisionSerializer(decision).data)
 
@@ -128,6 +133,57 @@ class CaseCloseAPI(APIView):
             case_id=pk, actor=Actor.staff(request.user), reasons=request.data.get("reasons", "")
         )
         return _case_response(pk)
+
+
+class ResolveDisputeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["maintain", "restore"])
+    reasons = serializers.CharField(max_length=5000)
+
+
+class CaseResolveDisputeAPI(APIView):
+    @extend_schema(
+        request=ResolveDisputeSerializer,
+        responses={200: CaseSerializer},
+        summary="Keep or lift a measure the complainant defended with proof of legal action",
+    )
+    def post(self, request, pk):
+        get_object_or_404(Case, pk=pk)
+        serializer = ResolveDisputeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        redress.resolve_dispute(
+            case_id=pk, actor=Actor.staff(request.user), **serializer.validated_data
+        )
+        return _case_response(pk)
+
+
+class GroundsAPI(APIView):
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Ground",
+                {
+                    "key": serializers.CharField(),
+                    "label": serializers.CharField(),
+                    "outcomes": serializers.ListField(child=serializers.CharField()),
+                    "reference": serializers.CharField(),
+                },
+                many=True,
+            )
+        },
+        summary="The grounds a decision may give (TAKEDOWN_DECISION_GROUNDS)",
+    )
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "key": key,
+                    "label": spec["label"],
+                    "outcomes": spec["outcomes"],
+                    "reference": spec["reference"],
+                }
+                for key, spec in settings.TAKEDOWN_DECISION_GROUNDS.items()
+            ]
+        )
 
 
 class CaseLogAPI(generics.ListAPIView):

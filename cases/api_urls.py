@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, uploader_api
 from .transparency_api import StatementListAPI
 
 urlpatterns = [
@@ -10,6 +10,27 @@ urlpatterns = [
     path("cases/<int:pk>/release/", api.CaseReleaseAPI.as_view(), name="api-case-release"),
     path("cases/<int:pk>/decide/", api.CaseDecideAPI.as_view(), name="api-case-decide"),
     path("cases/<int:pk>/close/", api.CaseCloseAPI.as_view(), name="api-case-close"),
+    path(
+        "cases/<int:pk>/resolve-dispute/",
+        api.CaseResolveDisputeAPI.as_view(),
+        name="api-case-resolve-dispute",
+    ),
+    path("grounds/", api.GroundsAPI.as_view(), name="api-grounds"),
+    path(
+        "uploader/cases/<str:reference>/",
+        uploader_api.UploaderCaseAPI.as_view(),
+        name="api-uploader-case",
+    ),
+    path(
+        "uploader/cases/<str:reference>/counter-notice/",
+        uploader_api.UploaderCounterNoticeAPI.as_view(),
+        name="api-uploader-counter-notice",
+    ),
+    path(
+        "uploader/cases/<str:reference>/appeal/",
+        uploader_api.UploaderAppealAPI.as_view(),
+        name="api-uploader-appeal",
+    ),
     path("cases/<int:pk>/log/", api.CaseLogAPI.as_view(), name="api-case-log"),
     path("measures/<int:pk>/retry/", api.MeasureRetryAPI.as_view(), name="api-measure-retry"),
     path("evidence/<int:pk>/", api.EvidenceFileAPI.as_view(), name="api-evidence"),

@@ -6,17 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from notices.mail import send_on_commit
 from notices.models import OutboundEmail
 from notices.tasks import send_message
 from takedown.enqueue import send_task
 
-from . import services, tasks
+from . import redress, services, tasks
+from .actionlog import log_append
 from .errors import CaseError
-from .models import Case, PlatformMeasure, State, Verdict
+from .models import Case, DeadlineBreach, PlatformMeasure, State, Verdict
 from .roles import Actor
 
 
@@ -64,21 +66,108 @@ def requeue_stalled_work(now=None) -> dict:
     return counts
 
 
-def enforce_deadlines(now=None) -> dict:
-    """Close notices whose request for information went unanswered past its deadline."""
-    now = now or timezone.now()
-    expired = Case.objects.filter(Q(state=State.NEEDS_INFO) & Q(info_due_at__lt=now)).values_list(
-        "pk", flat=True
-    )
+def _close_unanswered(now) -> int:
     closed = 0
-    for case_id in expired:
+    expired = Case.objects.filter(state=State.NEEDS_INFO, info_due_at__lt=now)
+    for case_id in list(expired.values_list("pk", flat=True)):
         try:
-            services.case_close(
+            case = services.case_close(
                 case_id=case_id,
                 actor=Actor.system(),
                 reasons="The information requested was not received by the deadline.",
+                public_summary="Your notice was closed: the information requested did not "
+                "arrive by the deadline. You may file a new notice at any time.",
             )
         except CaseError:
             continue  # answered or closed meanwhile
+        send_on_commit(
+            template="info_expired",
+            to=case.notice.notifier_email,
+            context={"notice": case.notice, "case": case},
+            notice=case.notice,
+        )
         closed += 1
-    return {"closed_unanswered": closed}
+    return closed
+
+
+def _restore_after_waiting_period(now) -> int:
+    restored = 0
+    due = Case.objects.filter(state=State.COUNTER_NOTICED, restore_due_at__lte=now)
+    for case_id in list(due.values_list("pk", flat=True)):
+        try:
+            redress.restore_after_waiting_period(case_id=case_id, now=now)
+        except CaseError:
+            continue  # proof arrived meanwhile
+        restored += 1
+    return restored
+
+
+# Which deadline each stage checks, in the states where that work is still open.
+STAGE_DEADLINES = [
+    (
+        DeadlineBreach.Stage.DECISION,
+        "due_at",
+        [State.RECEIVED, State.IN_REVIEW],
+    ),
+    (DeadlineBreach.Stage.APPEAL, "review_due_at", [State.APPEALED]),
+    (DeadlineBreach.Stage.DISPUTE, "review_due_at", [State.DISPUTED]),
+]
+
+
+def _record_breach(case_id: int, stage: str, due_at, now) -> bool:
+    """Mark one missed deadline once: log it, flag the case, tell the escalation address."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        _, created = DeadlineBreach.objects.get_or_create(
+            case=case, stage=stage, due_at=due_at, defaults={"detected_at": now}
+        )
+        if not created:
+            return False
+        case.escalated_at = now
+        case.save(update_fields=["escalated_at", "updated_at"])
+        log_append(
+            case=case,
+            actor=Actor.system(),
+            action="deadline_missed",
+            from_state=case.state,
+            details={"stage": stage, "due_at": due_at.isoformat()},
+        )
+        if settings.TAKEDOWN_ESCALATION_EMAIL:
+            send_on_commit(
+                template="escalation",
+                to=settings.TAKEDOWN_ESCALATION_EMAIL,
+                context={"case": case, "stage": stage, "due_at": due_at},
+            )
+    return True
+
+
+def _escalate_overdue(now) -> int:
+    escalated = 0
+    for stage, field, states in STAGE_DEADLINES:
+        overdue = Case.objects.filter(state__in=states, **{f"{field}__lt": now}).values_list(
+            "pk", field
+        )
+        for case_id, due_at in list(overdue):
+            escalated += _record_breach(case_id, stage, due_at, now)
+    # A receipt still unsent after the acknowledgement deadline (DSA art. 16(4)).
+    late = now - timedelta(hours=settings.TAKEDOWN_ACKNOWLEDGEMENT_HOURS)
+    unacknowledged = Case.objects.filter(
+        notice__received_at__lt=late,
+        notice__outboundemail__sent_at__isnull=True,
+        notice__outboundemail__template="receipt",
+    ).values_list("pk", "notice__received_at")
+    for case_id, received_at in list(unacknowledged.distinct()):
+        due_at = received_at + timedelta(hours=settings.TAKEDOWN_ACKNOWLEDGEMENT_HOURS)
+        escalated += _record_breach(case_id, DeadlineBreach.Stage.ACKNOWLEDGEMENT, due_at, now)
+    return escalated
+
+
+def enforce_deadlines(now=None) -> dict:
+    """Apply every deadline of the policy: close unanswered requests for information, restore
+    content whose counter-notice waiting period ended, and escalate missed deadlines."""
+    now = now or timezone.now()
+    return {
+        "closed_unanswered": _close_unanswered(now),
+        "restored": _restore_after_waiting_period(now),
+        "escalated": _escalate_overdue(now),
+    }

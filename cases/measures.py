@@ -3,40 +3,103 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from notices.models import ReportedItem
 from takedown.enqueue import enqueue_on_commit
 
 from . import signals, tasks
 from .actionlog import log_append
 from .errors import Conflict
-from .models import Case, PlatformMeasure
+from .models import RESTORE, Case, PlatformMeasure, UploaderAccess
 from .platforms import PlatformError, get_adapter
 from .roles import Actor
 
 logger = logging.getLogger(__name__)
 
-UPLOADER_SUBJECT = "Your content was restricted following a portrait-right notice"
+RESTRICTED_SUBJECT = "Your content was restricted following a portrait-right notice"
+RESTORED_SUBJECT = "Your content was restored"
 
 
-def _uploader_message(measure: PlatformMeasure) -> str:
-    decision = measure.decision
+def _statement_of_reasons(decision) -> str:
+    scope = ", ".join(decision.territorial_scope) or "everywhere"
+    duration = f"until {decision.ends_on:%Y-%m-%d}" if decision.ends_on else "indefinitely"
     return (
-        f"Your content {measure.item.url} was acted on ({measure.get_measure_display()}) "
-        f"after a notice by the person shown in it (case {decision.case.reference}).\n\n"
-        f"Statement of reasons:\n{decision.reasons}\n\n"
-        "If you believe this is a mistake, you may contest it within 6 months by answering "
-        "this message with the case reference, evidence that your use is lawful and your "
-        "real identity."
+        f"Ground: {decision.ground_reference}\n"
+        f"Facts and reasons: {decision.reasons}\n"
+        f"Scope: {scope}; duration: {duration}.\n"
+        "Detected through a notice from the person shown, not by automated means; "
+        "decided by a person, not by automated means.\n"
+        f"Redress: {decision.redress}"
     )
 
 
+def _forwarded_notice(notice) -> str:
+    """The notice as forwarded to the uploader (Civil Code art. 1195): what is alleged, and
+    who alleges it only if the policy allows."""
+    if settings.TAKEDOWN_FORWARD_COMPLAINANT_CONTACT:
+        who = f"{notice.notifier_name} <{notice.notifier_email}>"
+    else:
+        who = "the person shown (contact details withheld)"
+    return (
+        f"Notice {notice.reference} from {who}, received {notice.received_at:%Y-%m-%d}:\n"
+        f"{notice.get_use_type_display()}. {notice.description}"
+    )
+
+
+def _uploader_message(measure: PlatformMeasure, access: UploaderAccess) -> tuple[str, str]:
+    link = settings.TAKEDOWN_SITE_URL + access.respond_path()
+    if measure.measure == RESTORE:
+        return RESTORED_SUBJECT, (
+            f"Your content {measure.item.url} was restored (case {measure.case.reference}). "
+            f"The case history is at your private link:\n{link}\n"
+        )
+    decision = measure.decision
+    days = settings.TAKEDOWN_COUNTER_NOTICE_DAYS
+    return RESTRICTED_SUBJECT, (
+        f"Your content {measure.item.url} was acted on ({measure.get_measure_display()}) "
+        f"after a notice by the person shown in it (case {measure.case.reference}).\n\n"
+        f"{_forwarded_notice(measure.case.notice)}\n\n"
+        f"Statement of reasons:\n{_statement_of_reasons(decision)}\n\n"
+        "If your use is lawful you may send a counter-notice with preliminary evidence and "
+        "your real identity; it is forwarded to the complainant, and unless they show within "
+        f"the waiting period (currently {days} days) that they complained to the authorities "
+        "or went to court, your content is restored. You may also appeal the decision. Both "
+        f"are at your private link (do not share it):\n{link}\n"
+    )
+
+
+def uploader_access_for(case: Case, item) -> UploaderAccess:
+    """The uploader's private link to the case, created the first time they are told."""
+    uploader_id = item.uploader_id or f"content:{item.content_id}"
+    access = UploaderAccess.objects.filter(case=case, uploader_id=uploader_id).first()
+    if access is not None:
+        return access
+    nonce = secrets.token_hex(32)
+    try:
+        with transaction.atomic():
+            return UploaderAccess.objects.create(
+                case=case,
+                uploader_id=uploader_id,
+                uploader_name=item.uploader_name,
+                nonce=nonce,
+                token_hash=UploaderAccess.hash_token(UploaderAccess.token_for_nonce(nonce)),
+            )
+    except IntegrityError:
+        return UploaderAccess.objects.get(case=case, uploader_id=uploader_id)
+
+
 def measure_execute(*, measure_id: int) -> PlatformMeasure:
-    """Apply one measure. Safe to run twice: an applied measure is left alone, and the
-    platform receives the same idempotency key on every attempt so it acts at most once."""
+    """Apply one measure, or the restore that lifts one. Safe to run twice: an applied row is
+    left alone, and the platform receives the same idempotency key on every attempt so it
+    acts at most once."""
+    from . import standing
+
     measure = PlatformMeasure.objects.select_related("item", "case__notice", "decision").get(
         pk=measure_id
     )
@@ -47,9 +110,12 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
         attempts=F("attempts") + 1, last_attempt_at=timezone.now()
     )
     # Called outside any transaction: the platform may be slow, and the key makes it safe.
-    result = adapter.apply_measure(
-        measure.item.content_id, measure.measure, idempotency_key=measure.idempotency_key
-    )
+    if measure.measure == RESTORE:
+        result = adapter.restore(measure.item.content_id, idempotency_key=measure.idempotency_key)
+    else:
+        result = adapter.apply_measure(
+            measure.item.content_id, measure.measure, idempotency_key=measure.idempotency_key
+        )
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=measure.case_id)
         measure = PlatformMeasure.objects.select_for_update().get(pk=measure.pk)
@@ -60,10 +126,11 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
         measure.platform_response = result.response
         measure.error = ""
         measure.save(update_fields=["status", "completed_at", "platform_response", "error"])
+        restored = measure.measure == RESTORE
         log_append(
             case=case,
             actor=Actor.system(),
-            action="measure_applied",
+            action="content_restored" if restored else "measure_applied",
             from_state=case.state,
             details={
                 "measure_id": measure.pk,
@@ -71,26 +138,39 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
                 "content_id": measure.item.content_id,
                 "url": measure.item.url,
                 "measure": measure.measure,
+                "lifts": measure.lifts_id,
                 "idempotency_key": measure.idempotency_key,
                 "platform_response": result.response,
             },
-            public_summary=f"{measure.get_measure_display()} applied to {measure.item.url}.",
+            public_summary=(
+                f"{measure.item.url} was restored on the platform."
+                if restored
+                else f"{measure.get_measure_display()} applied to {measure.item.url}."
+            ),
         )
-        signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
+        if restored:
+            ReportedItem.objects.filter(pk=measure.item_id).update(
+                outcome=ReportedItem.Outcome.RESTORED
+            )
+            signals.measure_lifted.send(sender=PlatformMeasure, measure=measure.lifts)
+        else:
+            signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
+            standing.review_uploader(case=case, item=measure.item)
         enqueue_on_commit(tasks.notify_uploader, measure.pk)
     return measure
 
 
 def measure_notify_uploader(*, measure_id: int) -> None:
-    """Forward the notice's outcome to the uploader through the platform (Civil Code 1195)."""
+    """Forward the notice and the statement of reasons to the uploader through the platform
+    (Civil Code art. 1195, DSA art. 17), with their private link; or tell them of a restore."""
     measure = PlatformMeasure.objects.select_related("item", "case__notice", "decision").get(
         pk=measure_id
     )
     if measure.uploader_notified_at is not None:
         return
-    result = get_adapter().notify_uploader(
-        measure.item.content_id, subject=UPLOADER_SUBJECT, body=_uploader_message(measure)
-    )
+    access = uploader_access_for(measure.case, measure.item)
+    subject, body = _uploader_message(measure, access)
+    result = get_adapter().notify_uploader(measure.item.content_id, subject=subject, body=body)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=measure.case_id)
         updated = PlatformMeasure.objects.filter(
@@ -105,9 +185,16 @@ def measure_notify_uploader(*, measure_id: int) -> None:
                 details={
                     "measure_id": measure.pk,
                     "content_id": measure.item.content_id,
+                    "uploader_access_id": access.pk,
+                    "subject": subject,
                     "platform_response": result.response,
                 },
-                public_summary="The uploader was told of the measure and the reasons.",
+                public_summary=(
+                    "The uploader was told their content was restored."
+                    if measure.measure == RESTORE
+                    else "The uploader was sent your notice (without your contact details) and "
+                    "the reasons for the measure."
+                ),
             )
 
 

@@ -1,11 +1,14 @@
 """Review and action: the case, its match evidence, decisions, platform measures and log."""
 
+import base64
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.urls import reverse
 
 from notices.models import EvidenceFile, Measure, Notice, ReportedItem
 
@@ -125,7 +128,9 @@ class Decision(models.Model):
     private_notes = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     decided_at = models.DateTimeField(auto_now_add=True)
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
     # The statement of reasons (DSA art. 17), recorded with the decision as it was given: the
     # ground (a key of TAKEDOWN_DECISION_GROUNDS) and its legal reference, the territorial
     # scope (ISO 3166-1 codes; empty = everywhere), the end of a temporary measure (none =
@@ -217,6 +222,22 @@ class UploaderAccess(models.Model):
 
     def __str__(self):
         return f"{self.uploader_id} on case {self.case_id}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def token_for_nonce(cls, nonce: str) -> str:
+        message = f"uploader-token:{nonce}".encode()
+        digest = hmac.new(settings.SECRET_KEY.encode(), message, "sha256").digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode()
+
+    def token(self) -> str:
+        return self.token_for_nonce(self.nonce)
+
+    def respond_path(self) -> str:
+        return reverse("uploader:respond", args=[self.case.reference]) + f"?token={self.token()}"
 
 
 class CounterNotice(models.Model):

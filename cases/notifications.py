@@ -17,6 +17,7 @@ def schedule_decision_email(*, case: Case, decision: Decision) -> None:
         template=TEMPLATE_BY_OUTCOME[decision.outcome],
         to=notice.notifier_email,
         context={"notice": notice, "case": case, "decision": decision},
+        notice=notice,
     )
 
 
@@ -26,4 +27,5 @@ def schedule_already_removed_email(*, case: Case) -> None:
         template="already_removed",
         to=notice.notifier_email,
         context={"notice": notice, "case": case},
+        notice=notice,
     )

@@ -8,6 +8,7 @@ MODERATOR = "moderator"
 LEGAL = "legal"
 ADMIN = "admin"
 COMPLAINANT = "complainant"
+UPLOADER = "uploader"
 SYSTEM = "system"
 
 STAFF_ROLES = (MODERATOR, LEGAL, ADMIN)
@@ -44,6 +45,10 @@ class Actor:
     @classmethod
     def complainant(cls) -> Actor:
         return cls(roles=frozenset({COMPLAINANT}), label=COMPLAINANT)
+
+    @classmethod
+    def uploader(cls) -> Actor:
+        return cls(roles=frozenset({UPLOADER}), label=UPLOADER)
 
     @classmethod
     def system(cls) -> Actor:

@@ -6,11 +6,27 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from notices.models import EvidenceFile, ReportedItem
+from notices.models import EvidenceFile, NotifierSanction, ReportedItem
 
-from .models import Case, Decision, PlatformMeasure, State
+from .models import (
+    Appeal,
+    Case,
+    CounterNotice,
+    DeadlineBreach,
+    Decision,
+    PlatformMeasure,
+    RepeatInfringer,
+    State,
+)
 
-OPEN_STATES = [State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW]
+# Cases that wait for staff: a first decision, an appeal, or a disputed measure.
+OPEN_STATES = [
+    State.RECEIVED,
+    State.NEEDS_INFO,
+    State.IN_REVIEW,
+    State.APPEALED,
+    State.DISPUTED,
+]
 
 
 def queue_cases(
@@ -85,4 +101,16 @@ def dashboard_figures(now=None) -> dict:
         "decisions_last_7_days": _counts(
             Decision.objects.filter(decided_at__gte=now - timedelta(days=7)), "outcome"
         ),
+        "escalated": open_cases.filter(escalated_at__isnull=False).count(),
+        "breaches_last_30_days": _counts(
+            DeadlineBreach.objects.filter(detected_at__gte=now - timedelta(days=30)), "stage"
+        ),
+        "open_appeals": Appeal.objects.filter(decided_at__isnull=True).count(),
+        "counter_notices_waiting": CounterNotice.objects.filter(
+            status=CounterNotice.Status.WAITING
+        ).count(),
+        "repeat_infringers": RepeatInfringer.objects.count(),
+        "notifiers_suspended": NotifierSanction.objects.filter(
+            kind=NotifierSanction.Kind.SUSPENSION, starts_at__lte=now, ends_at__gt=now
+        ).count(),
     }

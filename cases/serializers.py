@@ -81,6 +81,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "use_type",
             "claimed_by",
             "claim_expires_at",
+            "priority",
+            "info_due_at",
+            "review_due_at",
+            "restore_due_at",
+            "escalated_at",
             "items",
         ]
 
@@ -101,6 +106,27 @@ class DecideSerializer(serializers.Serializer):
     private_notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     measure = serializers.ChoiceField(choices=Measure.choices, required=False)
     items = DecisionItemSerializer(many=True, required=False)
+    ground = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        help_text="Required to uphold or reject: a key of TAKEDOWN_DECISION_GROUNDS "
+        "(GET /api/v1/grounds/ lists them).",
+    )
+    territorial_scope = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        required=False,
+        help_text="Where the measure applies (ISO 3166-1 alpha-2); default from the policy, "
+        "empty = everywhere.",
+    )
+    ends_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Last day of a temporary measure."
+    )
+    manifestly_unfounded = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="On a rejection: the notice was manifestly unfounded (DSA art. 23).",
+    )
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -108,7 +134,23 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "outcome", "reasons", "decided_by", "decided_at", "replaces"]
+        fields = [
+            "id",
+            "outcome",
+            "reasons",
+            "ground",
+            "ground_reference",
+            "territorial_scope",
+            "ends_on",
+            "automated_detection",
+            "automated_decision",
+            "redress",
+            "manifestly_unfounded",
+            "decided_by",
+            "decided_at",
+            "replaces",
+            "appeal",
+        ]
 
 
 class ActionLogSerializer(serializers.ModelSerializer):
@@ -145,6 +187,14 @@ class DashboardSerializer(serializers.Serializer):
     measures_by_status = serializers.DictField(child=serializers.IntegerField())
     failed_measures = FailedMeasureSerializer(many=True)
     decisions_last_7_days = serializers.DictField(child=serializers.IntegerField())
+    escalated = serializers.IntegerField(help_text="Open cases with a missed deadline.")
+    breaches_last_30_days = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Missed deadlines by stage."
+    )
+    open_appeals = serializers.IntegerField()
+    counter_notices_waiting = serializers.IntegerField()
+    repeat_infringers = serializers.IntegerField()
+    notifiers_suspended = serializers.IntegerField()
 
 
 class EvidenceSerializer(serializers.Serializer):

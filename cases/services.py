@@ -21,8 +21,8 @@ from takedown.enqueue import enqueue_on_commit
 
 from .actionlog import log_append
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
-from .models import Case, Decision, PlatformMeasure, State
-from .roles import ADMIN, COMPLAINANT, LEGAL, MODERATOR, SYSTEM, Actor
+from .models import RESTORE, Appeal, Case, Decision, PlatformMeasure, State
+from .roles import ADMIN, COMPLAINANT, LEGAL, MODERATOR, SYSTEM, UPLOADER, Actor
 
 STAFF = frozenset({MODERATOR, LEGAL, ADMIN})
 
@@ -43,6 +43,24 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (State.REJECTED, "close"): State.CLOSED,
     (State.WITHDRAWN, "close"): State.CLOSED,
     (State.RECEIVED, "close_no_action"): State.CLOSED,
+    # Counter-notice (Civil Code art. 1196, DMCA 512(g)): the uploader contests the measure;
+    # the complainant may prove a complaint or lawsuit within the waiting period, else the
+    # content is restored.
+    (State.ACTIONED, "counter_notice"): State.COUNTER_NOTICED,
+    (State.COUNTER_NOTICED, "counter_notice"): State.COUNTER_NOTICED,
+    (State.COUNTER_NOTICED, "legal_action_proof"): State.DISPUTED,
+    (State.COUNTER_NOTICED, "restore"): State.RESTORED,
+    (State.DISPUTED, "maintain"): State.ACTIONED,
+    (State.DISPUTED, "restore"): State.RESTORED,
+    (State.RESTORED, "close"): State.CLOSED,
+    # Appeals (DSA art. 20) against the latest decision, decided by another reviewer.
+    (State.ACTIONED, "appeal"): State.APPEALED,
+    (State.REJECTED, "appeal"): State.APPEALED,
+    (State.CLOSED, "appeal"): State.APPEALED,
+    (State.APPEALED, "claim"): State.APPEALED,
+    (State.APPEALED, "release"): State.APPEALED,
+    (State.APPEALED, "uphold"): State.ACTIONED,
+    (State.APPEALED, "reject"): State.REJECTED,
 }
 
 # Who may ask for each action.
@@ -57,6 +75,12 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "close": frozenset({LEGAL, ADMIN, SYSTEM}),
     # Every reported item was already removed when checked: nothing is left to decide.
     "close_no_action": frozenset({SYSTEM}),
+    "counter_notice": frozenset({UPLOADER}),
+    "legal_action_proof": frozenset({COMPLAINANT}),
+    # After the waiting period (system), or when staff review a disputed measure.
+    "restore": frozenset({LEGAL, ADMIN, SYSTEM}),
+    "maintain": frozenset({LEGAL, ADMIN}),
+    "appeal": frozenset({COMPLAINANT, UPLOADER}),
 }
 
 ACTIONS = tuple(ACTION_ROLES)
@@ -93,7 +117,9 @@ def case_transition(
         raise InvalidInput(f"Unknown action {action!r}. Known actions: {', '.join(ACTIONS)}.")
     if not (actor.roles & ACTION_ROLES[action]):
         people = sorted(ACTION_ROLES[action] - {SYSTEM})
-        who = " or ".join(f"the {role}" if role == COMPLAINANT else role for role in people)
+        who = " or ".join(
+            f"the {role}" if role in (COMPLAINANT, UPLOADER) else role for role in people
+        )
         raise NotAllowed(f"Your role may not {action.replace('_', ' ')} a case; only {who} may.")
     with transaction.atomic():
         try:
@@ -139,6 +165,7 @@ def case_claim(*, case_id: int, actor: Actor) -> Case:
     """Claim a case (a lease of TAKEDOWN_CLAIM_MINUTES). Someone else's live claim is a 409."""
 
     def check(case: Case) -> None:
+        _appeal_reviewer_check(case, actor)
         if claim_is_live(case) and case.claimed_by_id != actor.user_id:
             raise Conflict(
                 f"Case {case.pk} is claimed by {case.claimed_by.get_username()} until "
@@ -248,6 +275,82 @@ def _measures_by_item(case: Case, measure: str | None, items: list | None) -> di
     return {item_id: measure for item_id in item_ids}
 
 
+def _decision_ground(outcome: str, ground: str | None) -> dict:
+    """The configured ground a decision gives; required for uphold and reject."""
+    grounds = settings.TAKEDOWN_DECISION_GROUNDS
+    allowed = [key for key, spec in grounds.items() if outcome in spec["outcomes"]]
+    if ground in allowed:
+        return grounds[ground]
+    if not ground:
+        message = f"A ground is required to {outcome}: one of {', '.join(allowed)}."
+    else:
+        message = f"Ground {ground!r} does not apply to {outcome}; use one of {', '.join(allowed)}."
+    raise InvalidInput(message, field_errors={"ground": [message]})
+
+
+def _territorial_scope(scope) -> list[str]:
+    if scope in (None, ""):
+        return list(settings.TAKEDOWN_TERRITORIAL_SCOPE)
+    codes = scope if isinstance(scope, list) else [scope]
+    bad = [c for c in codes if not (isinstance(c, str) and len(c) == 2 and c.isalpha())]
+    if bad:
+        message = "territorial_scope must be a list of two-letter country codes (ISO 3166-1)."
+        raise InvalidInput(message, field_errors={"territorial_scope": [message]})
+    return sorted({c.upper() for c in codes})
+
+
+def redress_text() -> str:
+    """The redress the parties are told of with every decision (DSA arts. 17(3)(f), 20, 21)."""
+    days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
+    return (
+        f"You may appeal this decision free of charge within {days} days through your private "
+        "link (internal complaint, decided by a different reviewer). You may also refer it to "
+        "a certified out-of-court dispute settlement body, or go to court."
+    )
+
+
+def live_measures(case: Case):
+    """Measures on the case's items that are in force or on their way, and not lifted."""
+    return PlatformMeasure.objects.filter(
+        case=case,
+        status__in=[PlatformMeasure.Status.PENDING, PlatformMeasure.Status.APPLIED],
+        lifted_by__isnull=True,
+    ).exclude(measure=RESTORE)
+
+
+def restore_rows(measures, *, decision=None, actor: Actor) -> list[PlatformMeasure]:
+    """Unsaved restore operations lifting ``measures``."""
+    return [
+        PlatformMeasure(
+            case_id=measure.case_id,
+            item_id=measure.item_id,
+            decision=decision,
+            measure=RESTORE,
+            lifts=measure,
+            idempotency_key=f"td-restore-{uuid.uuid4()}",
+            requested_by=actor.user,
+        )
+        for measure in measures
+    ]
+
+
+def open_appeal(case: Case) -> Appeal | None:
+    return case.appeals.filter(decided_at__isnull=True).select_related("appealed_decision").first()
+
+
+def _appeal_reviewer_check(case: Case, actor: Actor) -> Appeal | None:
+    """On an appealed case, the reviewer who took the appealed decision may not act."""
+    if case.state != State.APPEALED:
+        return None
+    appeal = open_appeal(case)
+    if appeal is not None and appeal.appealed_decision.decided_by_id == actor.user_id:
+        raise NotAllowed(
+            f"You took the decision under appeal on case {case.pk}: a different reviewer must "
+            "decide the appeal."
+        )
+    return appeal
+
+
 def case_decide(
     *,
     case_id: int,
@@ -257,9 +360,17 @@ def case_decide(
     measure: str | None = None,
     items: list | None = None,
     private_notes: str = "",
+    ground: str | None = None,
+    territorial_scope=None,
+    ends_on=None,
+    manifestly_unfounded: bool = False,
 ) -> Decision:
-    """Record a reviewer's decision; upholding schedules the measures on the platform."""
-    from . import notifications, tasks
+    """Record a reviewer's decision with its statement of reasons.
+
+    Upholding schedules the measures on the platform; on appeal, the decision also lifts the
+    measures it no longer supports (restore). An appeal is decided by another reviewer.
+    """
+    from . import notifications, standing, tasks
 
     if outcome not in OUTCOME_ACTION:
         message = f"outcome must be one of {', '.join(OUTCOME_ACTION)}."
@@ -269,14 +380,24 @@ def case_decide(
         message = "A statement of reasons is required: it is sent to the parties."
         raise InvalidInput(message, field_errors={"reasons": [message]})
     action = OUTCOME_ACTION[outcome]
+    ground_spec = _decision_ground(outcome, ground) if action != "request_info" else None
+    if manifestly_unfounded and action != "reject":
+        message = "Only a rejected notice can be marked manifestly unfounded."
+        raise InvalidInput(message, field_errors={"manifestly_unfounded": [message]})
+    scope = _territorial_scope(territorial_scope)
     created: dict = {}
+    details: dict = {"outcome": outcome}
 
     def check(case: Case) -> None:
+        created["appeal"] = _appeal_reviewer_check(case, actor)
+        if created["appeal"] is not None:
+            details["appeal_id"] = created["appeal"].pk
         _require_own_live_claim(case, actor)
         if action == "uphold":
             created["measures"] = _measures_by_item(case, measure, items)
 
     def apply(case: Case) -> list[str]:
+        appeal = created["appeal"]
         decision = Decision.objects.create(
             case=case,
             outcome=outcome,
@@ -284,55 +405,90 @@ def case_decide(
             private_notes=private_notes,
             decided_by=actor.user,
             replaces=case.decisions.order_by("-pk").first(),
+            ground=ground if ground_spec else "",
+            ground_reference=ground_spec["reference"] if ground_spec else "",
+            territorial_scope=scope if action == "uphold" else [],
+            ends_on=ends_on if action == "uphold" else None,
+            # Content reaches review through a notice, and a person decides: image matching
+            # only orders the queue and informs the reviewer.
+            automated_detection=False,
+            automated_decision=False,
+            redress=redress_text() if action != "request_info" else "",
+            manifestly_unfounded=manifestly_unfounded,
+            appeal=appeal,
         )
         created["decision"] = decision
-        notice_items = case.notice.items.all()
-        if action == "uphold":
+        notice_items = list(case.notice.items.all())
+        chosen = created.get("measures") or {item.pk: None for item in notice_items}
+        live = {m.item_id: m for m in live_measures(case)}
+        if action in ("uphold", "reject"):
             rows = []
             for item in notice_items:
-                item.measure = created["measures"][item.pk] or ""
-                if not item.measure:
+                wanted = chosen[item.pk] if action == "uphold" else None
+                if wanted:
+                    item.measure = wanted
+                    item.outcome = ReportedItem.Outcome.UPHELD
+                    if item.pk not in live:
+                        rows.append(
+                            PlatformMeasure(
+                                case=case,
+                                item=item,
+                                decision=decision,
+                                measure=wanted,
+                                idempotency_key=f"td-measure-{uuid.uuid4()}",
+                                requested_by=actor.user,
+                            )
+                        )
+                else:
+                    item.measure = ""
                     item.outcome = ReportedItem.Outcome.REJECTED
-                    continue
-                item.outcome = ReportedItem.Outcome.UPHELD
-                rows.append(
-                    PlatformMeasure(
-                        case=case,
-                        item=item,
-                        decision=decision,
-                        measure=item.measure,
-                        idempotency_key=f"td-measure-{uuid.uuid4()}",
-                        requested_by=actor.user,
-                    )
-                )
+            lifted = [m for item_id, m in live.items() if not chosen.get(item_id)]
+            if action == "reject":
+                lifted = list(live.values())
             ReportedItem.objects.bulk_update(notice_items, ["measure", "outcome"])
-            created["measure_rows"] = PlatformMeasure.objects.bulk_create(rows)
-        elif action == "reject":
-            notice_items.update(outcome=ReportedItem.Outcome.REJECTED)
+            created["measure_rows"] = PlatformMeasure.objects.bulk_create(
+                rows + restore_rows(lifted, decision=decision, actor=actor)
+            )
         case.claimed_by = None
         case.claim_expires_at = None
         fields = ["claimed_by", "claim_expires_at"]
         if action == "request_info":
             case.info_due_at = timezone.now() + timedelta(days=settings.TAKEDOWN_NEEDS_INFO_DAYS)
             fields.append("info_due_at")
+        if appeal is not None:
+            Appeal.objects.filter(pk=appeal.pk).update(decided_at=timezone.now())
+            case.review_due_at = None
+            case.escalated_at = None
+            fields += ["review_due_at", "escalated_at"]
+        elif action != "request_info":
+            case.escalated_at = None
+            fields.append("escalated_at")
+        if manifestly_unfounded:
+            standing.review_notifier(case=case, decision=decision)
         return fields
 
-    details = {"outcome": outcome}
+    if ground_spec:
+        details["ground"] = ground
     if measure:
         details["measure"] = measure
     if items:
         details["items"] = items
+    if manifestly_unfounded:
+        details["manifestly_unfounded"] = True
+    summary = PUBLIC_SUMMARY[action]
     case = case_transition(
         case_id=case_id,
         action=action,
         actor=actor,
         reasons=reasons,
         details=details,
-        public_summary=PUBLIC_SUMMARY[action],
+        public_summary=summary,
         check=check,
         apply=apply,
     )
     decision = created["decision"]
+    if created["appeal"] is not None and created["appeal"].party == Appeal.Party.UPLOADER:
+        enqueue_on_commit(tasks.notify_appeal_outcome, created["appeal"].pk)
     for row in created.get("measure_rows", []):
         enqueue_on_commit(tasks.execute_measure, row.pk)
     notifications.schedule_decision_email(case=case, decision=decision)
@@ -373,13 +529,11 @@ def case_provide_info(*, case_id: int, message: str) -> Case:
     )
 
 
-def case_close(*, case_id: int, actor: Actor, reasons: str = "") -> Case:
+def case_close(
+    *, case_id: int, actor: Actor, reasons: str = "", public_summary: str = "Your case was closed."
+) -> Case:
     return case_transition(
-        case_id=case_id,
-        action="close",
-        actor=actor,
-        reasons=reasons,
-        public_summary="Your case was closed.",
+        case_id=case_id, action="close", actor=actor, reasons=reasons, public_summary=public_summary
     )
 
 

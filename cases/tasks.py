@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import deadlines, measures, verification
+from . import deadlines, measures, redress, verification
 from .platforms import PlatformError
 
 
@@ -51,6 +51,25 @@ def notify_uploader(self, measure_id: int) -> None:
     except PlatformError as error:
         if not _retry_later(self, error, measure_id):
             raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def notify_appeal_outcome(self, appeal_id: int) -> None:
+    try:
+        redress.notify_appeal_outcome(appeal_id=appeal_id)
+    except PlatformError as error:
+        if not _retry_later(self, error, appeal_id):
+            raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def apply_account_measure(self, infringer_id: int, case_id: int) -> None:
+    try:
+        redress.apply_account_measure(infringer_id=infringer_id, case_id=case_id)
+    except PlatformError as error:
+        if self.request.is_eager or not error.transient:
+            raise
+        raise self.retry(exc=error, countdown=60) from error
 
 
 @shared_task

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/release/", views.case_release, name="release"),
     path("cases/<int:pk>/decide/", views.case_decide, name="decide"),
     path("cases/<int:pk>/close/", views.case_close, name="close"),
+    path("cases/<int:pk>/resolve-dispute/", views.case_resolve_dispute, name="resolve_dispute"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("measures/<int:pk>/retry/", views.measure_retry_view, name="measure_retry"),

@@ -3,6 +3,7 @@
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from notices.models import EvidenceFile
 from notices.selectors import notice_case
 
-from . import services
+from . import redress, services
 from .errors import CaseError
 from .measures import measure_retry
 from .models import Decision, PlatformMeasure, State, Verdict
@@ -86,8 +87,23 @@ def case_detail(request, pk):
             "allowed": services.allowed_actions(case.state),
             "claimed_by_me": case.claimed_by_id == request.user.pk,
             "outcomes": Decision.Outcome.choices,
+            "ground_choices": _ground_choices(),
+            "open_appeal": services.open_appeal(case),
+            "counter_notices": case.counter_notices.prefetch_related("evidence"),
+            "can_resolve_dispute": bool(staff_roles(request.user) & {LEGAL, ADMIN}),
         },
     )
+
+
+def _ground_choices() -> list:
+    grounds = settings.TAKEDOWN_DECISION_GROUNDS
+    return [
+        (
+            group,
+            [(key, spec["label"]) for key, spec in grounds.items() if outcome in spec["outcomes"]],
+        )
+        for group, outcome in (("To uphold", "uphold"), ("To reject", "reject"))
+    ]
 
 
 def _run(request, pk, call, success: str):
@@ -132,9 +148,28 @@ def case_decide(request, pk):
             reasons=request.POST.get("reasons", ""),
             items=items if outcome == Decision.Outcome.UPHOLD else None,
             private_notes=request.POST.get("private_notes", ""),
+            ground=request.POST.get("ground", ""),
+            manifestly_unfounded=request.POST.get("manifestly_unfounded") == "on",
         )
 
     return _run(request, pk, decide, "Decision recorded.")
+
+
+@require_POST
+@staff_required
+def case_resolve_dispute(request, pk):
+    actor = Actor.staff(request.user)
+    return _run(
+        request,
+        pk,
+        lambda: redress.resolve_dispute(
+            case_id=pk,
+            actor=actor,
+            outcome=request.POST.get("outcome", ""),
+            reasons=request.POST.get("reasons", ""),
+        ),
+        "Dispute reviewed.",
+    )
 
 
 @require_POST

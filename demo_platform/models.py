@@ -19,6 +19,8 @@ class Account(models.Model):
     display_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the platform suspends the account (e.g. a repeat infringer).
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["handle"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, redress_api
 
 urlpatterns = [
     path("notices/", api.NoticeCreateAPI.as_view(), name="api-notice-create"),
@@ -12,5 +12,15 @@ urlpatterns = [
     ),
     path(
         "notices/<str:reference>/info/", api.NoticeProvideInfoAPI.as_view(), name="api-notice-info"
+    ),
+    path(
+        "notices/<str:reference>/appeal/",
+        redress_api.NoticeAppealAPI.as_view(),
+        name="api-notice-appeal",
+    ),
+    path(
+        "notices/<str:reference>/legal-action/",
+        redress_api.NoticeLegalActionAPI.as_view(),
+        name="api-notice-legal-action",
     ),
 ]

@@ -36,7 +36,9 @@ def send_on_commit(*, template: str, to: str, context: dict, notice=None) -> Out
     from .tasks import send_message
 
     subject, body = render_message(template, context)
-    message = OutboundEmail.objects.create(notice=notice, to=to, subject=subject, body=body)
+    message = OutboundEmail.objects.create(
+        notice=notice, template=template, to=to, subject=subject, body=body
+    )
     enqueue_on_commit(
         send_message, message.pk, fallback=lambda: deliver_quietly(message_id=message.pk)
     )

@@ -206,6 +206,9 @@ class OutboundEmail(models.Model):
     TRACKING_URL_PLACEHOLDER = "[[tracking-url]]"
 
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT)
+    # The template it was rendered from ("receipt", "decision_uphold"...), so deadlines can
+    # ask whether a given message went out.
+    template = models.CharField(max_length=50, blank=True)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()

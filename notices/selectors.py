@@ -40,12 +40,14 @@ def notice_items(notice: Notice, case) -> list[ReportedItem]:
 
 
 def tracking_view(notice: Notice) -> dict:
+    from cases.models import Appeal
+    from cases.redress import appeal_right_for
+    from cases.timeline import COMPLAINANT, case_timeline
+
     case = notice_case(notice)
     decision = case.decisions.order_by("-pk").first()
-    timeline = [
-        {"at": entry.created_at, "event": entry.action, "description": entry.public_summary}
-        for entry in case.log.exclude(public_summary="").order_by("pk")
-    ]
+    right = appeal_right_for(case, Appeal.Party.COMPLAINANT)
+    counter = case.counter_notices.order_by("pk").first()
     return {
         "reference": notice.reference,
         "status": case.state,
@@ -69,11 +71,25 @@ def tracking_view(notice: Notice) -> dict:
                 "outcome_display": DECISION_LABELS[decision.outcome],
                 "reasons": decision.reasons,
                 "decided_at": decision.decided_at,
+                "ground": decision.ground_reference,
+                "redress": decision.redress,
+                "on_appeal": decision.appeal_id is not None,
             }
             if decision
             else None
         ),
-        "timeline": timeline,
+        "appeal": {"allowed": right.allowed, "reason": right.reason, "closes_at": right.closes_at},
+        "counter_notice": (
+            {
+                "received_at": counter.received_at,
+                "waiting_period_ends_at": counter.waiting_period_ends_at,
+                "policy_basis": counter.policy_basis,
+                "status": counter.status,
+            }
+            if counter
+            else None
+        ),
+        "timeline": case_timeline(case, COMPLAINANT),
         "info_due_at": case.info_due_at,
         # For a joined notice: the reference of the notice whose case handles it.
         "handled_with": case.notice.reference if case.notice_id != notice.pk else None,

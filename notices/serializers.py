@@ -236,6 +236,24 @@ class TrackedDecisionSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     reasons = serializers.CharField()
     decided_at = serializers.DateTimeField()
+    ground = serializers.CharField(help_text="The legal or policy ground, with its reference.")
+    redress = serializers.CharField(help_text="The redress open to you.")
+    on_appeal = serializers.BooleanField(help_text="Taken on appeal: final within the platform.")
+
+
+class AppealRightSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why no appeal is open, when none is.")
+    closes_at = serializers.DateTimeField(allow_null=True)
+
+
+class TrackedCounterNoticeSerializer(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    waiting_period_ends_at = serializers.DateTimeField(
+        help_text="Send proof of a complaint or lawsuit before this, or the content is restored."
+    )
+    policy_basis = serializers.CharField()
+    status = serializers.CharField()
 
 
 class TrackedNoticeSerializer(serializers.Serializer):
@@ -245,6 +263,8 @@ class TrackedNoticeSerializer(serializers.Serializer):
     requested_measure = serializers.CharField()
     items = TrackedItemSerializer(many=True)
     decision = TrackedDecisionSerializer(allow_null=True)
+    appeal = AppealRightSerializer()
+    counter_notice = TrackedCounterNoticeSerializer(allow_null=True)
     timeline = TimelineEntrySerializer(many=True)
     handled_with = serializers.CharField(
         allow_null=True,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notices/", include("notices.urls")),
     path("staff/", include("cases.urls")),
+    path("respond/", include("cases.uploader_urls")),
     path("api/v1/", include("notices.api_urls")),
     path("api/v1/", include("cases.api_urls")),
     path("api/v1/", include("staydown.api_urls")),

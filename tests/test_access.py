@@ -106,7 +106,13 @@ def claim(user, case) -> None:
 def uphold(user, case, **extra):
     response = api_as(user).post(
         f"{CASES}{case.pk}/decide/",
-        {"outcome": "uphold", "reasons": REASONS, "measure": "delete", **extra},
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": REASONS,
+            "measure": "delete",
+            **extra,
+        },
         format="json",
     )
     assert response.status_code == 200, response.json()

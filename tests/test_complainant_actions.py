@@ -65,7 +65,9 @@ def test_withdrawing_a_decided_notice_is_409(anonymous_api, filed, moderator_a):
     case = Case.objects.get(notice__reference=filed["reference"])
     api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
     api_as(moderator_a).post(
-        f"/api/v1/cases/{case.pk}/decide/", {"outcome": "reject", "reasons": "No."}, format="json"
+        f"/api/v1/cases/{case.pk}/decide/",
+        {"outcome": "reject", "ground": "insufficient_evidence", "reasons": "No."},
+        format="json",
     )
     response = anonymous_api.post(
         f"/api/v1/notices/{filed['reference']}/withdraw/",

@@ -499,7 +499,12 @@ def claimed_case(http_platform, anonymous_api, moderator_a):
 def uphold(moderator, case):
     return api_as(moderator).post(
         f"/api/v1/cases/{case.pk}/decide/",
-        {"outcome": "uphold", "reasons": "Her selfie, used as an advert.", "measure": "delete"},
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Her selfie, used as an advert.",
+            "measure": "delete",
+        },
         format="json",
     )
 

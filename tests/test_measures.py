@@ -36,7 +36,12 @@ def clinic_case(anonymous_api, demo_posts, moderator_a):
 def uphold(moderator, case):
     return api_as(moderator).post(
         f"/api/v1/cases/{case.pk}/decide/",
-        {"outcome": "uphold", "reasons": "Her selfie, used as an advert.", "measure": "delete"},
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Her selfie, used as an advert.",
+            "measure": "delete",
+        },
         format="json",
     )
 
@@ -66,6 +71,7 @@ def test_a_worker_dying_after_the_platform_acted_does_not_apply_it_twice(
             case_id=case.pk,
             actor=Actor.staff(moderator_a),
             outcome="uphold",
+            ground="portrait_right",
             reasons="Used as an advert.",
             measure="delete",
         )
@@ -168,6 +174,7 @@ def test_the_sweeper_enqueues_stalled_measures_and_verifications(
             case_id=case.pk,
             actor=Actor.staff(moderator_a),
             outcome="uphold",
+            ground="portrait_right",
             reasons="Used as an advert.",
             measure="delete",
         )

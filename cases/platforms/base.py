@@ -78,6 +78,15 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def notify_uploader(self, content_id: str, *, subject: str, body: str) -> MeasureResult: ...
 
+    def restrict_account(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        """An account-level measure on a repeat infringer (e.g. "suspend"). Platforms that
+        offer none refuse it; the flag on the uploader stays either way."""
+        raise PlatformError(
+            "This platform offers no account measures through its adapter.", transient=False
+        )
+
     def apply_measure(self, content_id: str, measure: str, *, idempotency_key: str):
         """Dispatch one of MEASURES to its operation."""
         if measure not in MEASURES:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from demo_platform.models import Post, PostEvent, UploaderMessage
+from demo_platform.models import Account, Post, PostEvent, UploaderMessage
 
 from .base import (
     ContentRef,
@@ -91,6 +91,32 @@ class DemoPlatformAdapter(PlatformAdapter):
 
     def restore(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
         return self._apply(content_id, PostEvent.Measure.RESTORE, idempotency_key)
+
+    def restrict_account(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        if measure != "suspend":
+            raise PlatformError(
+                f"The demo platform offers the account measure suspend, not {measure!r}.",
+                transient=False,
+            )
+        account = Account.objects.filter(handle=uploader_id).first()
+        if account is None:
+            raise PlatformError(f"No account {uploader_id!r} on this platform.", transient=False)
+        # Suspending twice keeps the first time: the call is idempotent.
+        Account.objects.filter(pk=account.pk, suspended_at__isnull=True).update(
+            suspended_at=timezone.now()
+        )
+        account.refresh_from_db()
+        return MeasureResult(
+            ok=True,
+            response={
+                "account": account.handle,
+                "measure": "suspend",
+                "suspended_at": account.suspended_at.isoformat(),
+                "idempotency_key": idempotency_key,
+            },
+        )
 
     def notify_uploader(self, content_id: str, *, subject: str, body: str) -> MeasureResult:
         post = self._get_post(content_id, Post.objects.select_related("account"))

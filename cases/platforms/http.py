@@ -200,6 +200,14 @@ class HttpPlatformAdapter(PlatformAdapter):
         status, data = self._call("POST", path, payload=payload, idempotency_key=key)
         return MeasureResult(ok=True, response=self._json_object(status, data, "POST", path))
 
+    def restrict_account(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        path = f"/accounts/{quote(uploader_id, safe='')}/measures"
+        payload = {"measure": measure, "idempotency_key": idempotency_key}
+        status, data = self._call("POST", path, payload=payload, idempotency_key=idempotency_key)
+        return MeasureResult(ok=True, response=self._json_object(status, data, "POST", path))
+
     def _measure(self, content_id: str, measure: str, idempotency_key: str) -> MeasureResult:
         if not idempotency_key:
             raise PlatformError(

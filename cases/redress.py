@@ -1,0 +1,548 @@
+"""After a decision: the uploader's counter-notice and the complainant's proof of legal action
+(Civil Code arts. 1195-1196, DMCA 512(g)), the restore when the waiting period passes, the
+review of a disputed measure, and appeals by either party (DSA art. 20).
+
+Every state change goes through ``services.case_transition``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notices.mail import send_on_commit
+from notices.models import EvidenceFile, ReportedItem
+from notices.services import store_evidence
+from notices.uploads import CleanUpload
+from takedown.enqueue import enqueue_on_commit
+
+from . import policy
+from .actionlog import log_append
+from .errors import Conflict, InvalidInput
+from .models import (
+    Appeal,
+    Case,
+    CounterNotice,
+    Decision,
+    PlatformMeasure,
+    State,
+    UploaderAccess,
+)
+from .roles import Actor
+from .services import case_transition, live_measures, open_appeal, restore_rows
+
+# --- the uploader's private link --------------------------------------------------------------
+
+
+def uploader_access_for_token(reference: str, token: str | None) -> UploaderAccess | None:
+    """The access if the token opens that case; None otherwise, whatever the reason."""
+    token_hash = UploaderAccess.hash_token(token or "")
+    access = (
+        UploaderAccess.objects.filter(token_hash=token_hash).select_related("case__notice").first()
+    )
+    if access is None or access.case.reference != reference:
+        return None
+    return access
+
+
+def uploader_items(access: UploaderAccess):
+    uploader_id = access.uploader_id
+    items = access.case.notice.items.all()
+    if uploader_id.startswith("content:"):
+        return items.filter(content_id=uploader_id.removeprefix("content:"))
+    return items.filter(uploader_id=uploader_id)
+
+
+# --- counter-notice -----------------------------------------------------------------------------
+
+
+def _required_text(fields: dict, name: str, label: str, errors: dict) -> str:
+    value = (fields.get(name) or "").strip()
+    if not value:
+        errors[name] = [f"{label} is required."]
+    return value
+
+
+def counter_notice_file(
+    *, access: UploaderAccess, fields: dict, evidence: list[CleanUpload]
+) -> CounterNotice:
+    """The uploader contests the measure on their content. It needs preliminary evidence and
+    their real identity (art. 1196; under the DMCA policy also address, phone and consent to
+    jurisdiction); it is forwarded to the complainant, and the waiting period starts."""
+    dmca = settings.TAKEDOWN_COUNTER_NOTICE_POLICY == policy.DMCA
+    errors: dict = {}
+    name = _required_text(fields, "name", "Your full legal name", errors)
+    email = _required_text(fields, "email", "Your e-mail address", errors)
+    statement = _required_text(fields, "statement", "A statement of why your use is lawful", errors)
+    signature = _required_text(fields, "signature", "Your signature (type your full name)", errors)
+    address = (fields.get("address") or "").strip()
+    phone = (fields.get("phone") or "").strip()
+    if not fields.get("good_faith"):
+        errors["good_faith"] = [
+            "Confirm that you believe in good faith, under penalty of perjury, that the content "
+            "was acted on by mistake or misidentification."
+        ]
+    if dmca:
+        if not address:
+            errors["address"] = ["Your postal address is required."]
+        if not phone:
+            errors["phone"] = ["Your telephone number is required."]
+        if not fields.get("consent_to_jurisdiction"):
+            errors["consent_to_jurisdiction"] = ["Consent to the jurisdiction of a court."]
+    if not evidence:
+        errors["evidence"] = [
+            "Attach preliminary evidence that your use is lawful (for example the person's "
+            "consent or a licence)."
+        ]
+    if errors:
+        raise InvalidInput(
+            "The counter-notice is incomplete; nothing was sent.", field_errors=errors
+        )
+    created: dict = {}
+
+    def check(case: Case) -> None:
+        if CounterNotice.objects.filter(access=access).exists():
+            raise Conflict("You have already sent a counter-notice on this case.")
+        if not live_measures(case).filter(item__in=uploader_items(access)).exists():
+            raise Conflict("No measure is in force on your content in this case.")
+
+    def apply(case: Case) -> list[str]:
+        received = timezone.now()
+        period = policy.counter_notice_waiting_period(
+            received,
+            policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+            days=settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
+            business_days=settings.TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS,
+        )
+        counter = CounterNotice.objects.create(
+            case=case,
+            access=access,
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            statement=statement,
+            good_faith=True,
+            consent_to_jurisdiction=bool(fields.get("consent_to_jurisdiction")),
+            signature=signature,
+            policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+            policy_basis=period.basis,
+            waiting_period_ends_at=period.ends_at,
+        )
+        counter.evidence.set(
+            [
+                store_evidence(case.notice, EvidenceFile.Kind.COUNTER_EVIDENCE, upload)
+                for upload in evidence
+            ]
+        )
+        created["counter"] = counter
+        ends = [period.ends_at]
+        if case.restore_due_at is not None:
+            ends.append(case.restore_due_at)
+        case.restore_due_at = min(ends)
+        return ["restore_due_at"]
+
+    case = case_transition(
+        case_id=access.case_id,
+        action="counter_notice",
+        actor=Actor.uploader(),
+        reasons=statement,
+        details={
+            "uploader_access_id": access.pk,
+            "policy": settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+        },
+        public_summary=(
+            "The uploader sent a counter-notice. You may show that you complained to the "
+            "authorities or went to court before the waiting period ends."
+        ),
+        check=check,
+        apply=apply,
+    )
+    counter = created["counter"]
+    notice = case.notice
+    send_on_commit(
+        template="counter_notice_forwarded",
+        to=notice.notifier_email,
+        context={"notice": notice, "case": case, "counter": counter},
+        notice=notice,
+    )
+    return counter
+
+
+def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) -> Case:
+    """The complainant shows a complaint to the authorities or a lawsuit: the measure stays,
+    the restore is cancelled and staff review the dispute."""
+    message = (message or "").strip()
+    errors = {}
+    if not message:
+        errors["message"] = ["Say which authority or court, and the date and reference."]
+    if not files:
+        errors["files"] = ["Attach the proof (the complaint, the court filing or its receipt)."]
+    if errors:
+        raise InvalidInput("The proof is incomplete; nothing was sent.", field_errors=errors)
+
+    def apply(case: Case) -> list[str]:
+        for upload in files:
+            store_evidence(case.notice, EvidenceFile.Kind.LEGAL_ACTION_PROOF, upload)
+        case.counter_notices.filter(status=CounterNotice.Status.WAITING).update(
+            status=CounterNotice.Status.LEGAL_ACTION
+        )
+        case.restore_due_at = None
+        case.review_due_at = timezone.now() + timedelta(days=settings.TAKEDOWN_DISPUTE_REVIEW_DAYS)
+        # The queue orders by due_at: the next thing staff owe is this review.
+        case.due_at = case.review_due_at
+        return ["restore_due_at", "review_due_at", "due_at"]
+
+    return case_transition(
+        case_id=case_id,
+        action="legal_action_proof",
+        actor=Actor.complainant(),
+        reasons=message,
+        apply=apply,
+        public_summary=(
+            "You sent proof of legal action: the measure stays while staff review the dispute."
+        ),
+    )
+
+
+def _restore_counter_noticed(case: Case, counters, actor: Actor) -> list[PlatformMeasure]:
+    items = ReportedItem.objects.none()
+    for counter in counters:
+        items = items | uploader_items(counter.access)
+    rows = PlatformMeasure.objects.bulk_create(
+        restore_rows(live_measures(case).filter(item__in=items), actor=actor)
+    )
+    return rows
+
+
+def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
+    """The waiting period passed without proof of legal action: lift the contested measures
+    (art. 1196: "promptly terminate the measures") and tell both parties."""
+    from . import tasks
+
+    now = now or timezone.now()
+    created: dict = {}
+    details: dict = {}
+
+    def check(case: Case) -> None:
+        if case.restore_due_at is None or case.restore_due_at > now:
+            raise Conflict(f"The waiting period of case {case.pk} has not ended.")
+
+    def apply(case: Case) -> list[str]:
+        expired = case.counter_notices.filter(
+            status=CounterNotice.Status.WAITING, waiting_period_ends_at__lte=now
+        ).select_related("access")
+        created["rows"] = _restore_counter_noticed(case, expired, Actor.system())
+        details["counter_notices"] = [counter.pk for counter in expired]
+        expired.update(status=CounterNotice.Status.RESTORED)
+        case.restore_due_at = None
+        return ["restore_due_at"]
+
+    case = case_transition(
+        case_id=case_id,
+        action="restore",
+        actor=Actor.system(),
+        reasons="The waiting period ended without proof of a complaint or lawsuit.",
+        details=details,
+        public_summary=(
+            "The waiting period ended without proof of a complaint or lawsuit; the content is "
+            "being restored."
+        ),
+        check=check,
+        apply=apply,
+    )
+    for row in created["rows"]:
+        enqueue_on_commit(tasks.execute_measure, row.pk)
+    notice = case.notice
+    send_on_commit(
+        template="content_restored",
+        to=notice.notifier_email,
+        context={"notice": notice, "case": case},
+        notice=notice,
+    )
+    return case
+
+
+def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -> Case:
+    """Staff decide a disputed measure: keep it ("maintain") or lift it ("restore")."""
+    from . import tasks
+
+    if outcome not in ("maintain", "restore"):
+        message = "outcome must be maintain or restore."
+        raise InvalidInput(message, field_errors={"outcome": [message]})
+    reasons = (reasons or "").strip()
+    if not reasons:
+        message = "Reasons are required: they are sent to both parties."
+        raise InvalidInput(message, field_errors={"reasons": [message]})
+    created: dict = {}
+
+    def apply(case: Case) -> list[str]:
+        disputed = case.counter_notices.filter(status=CounterNotice.Status.LEGAL_ACTION)
+        if outcome == "restore":
+            created["rows"] = _restore_counter_noticed(
+                case, disputed.select_related("access"), actor
+            )
+            disputed.update(status=CounterNotice.Status.RESTORED)
+        else:
+            disputed.update(status=CounterNotice.Status.MAINTAINED)
+        case.review_due_at = None
+        case.escalated_at = None
+        return ["review_due_at", "escalated_at"]
+
+    case = case_transition(
+        case_id=case_id,
+        action=outcome,
+        actor=actor,
+        reasons=reasons,
+        apply=apply,
+        public_summary=(
+            "After review of the dispute the content is being restored."
+            if outcome == "restore"
+            else "After review of the dispute the measure stays in place."
+        ),
+    )
+    for row in created.get("rows", []):
+        enqueue_on_commit(tasks.execute_measure, row.pk)
+    notice = case.notice
+    send_on_commit(
+        template="dispute_resolved",
+        to=notice.notifier_email,
+        context={"notice": notice, "case": case, "outcome": outcome, "reasons": reasons},
+        notice=notice,
+    )
+    return case
+
+
+# --- appeals -------------------------------------------------------------------------------------
+
+
+def appealable_decision(case: Case) -> Decision | None:
+    return case.decisions.exclude(outcome=Decision.Outcome.REQUEST_INFO).order_by("-pk").first()
+
+
+def _told_at(case: Case, decision: Decision, party: str, access: UploaderAccess | None):
+    """When the party was told of the decision: the complainant at once by e-mail, the
+    uploader when the platform delivered our message about their content."""
+    if party == Appeal.Party.COMPLAINANT:
+        return decision.decided_at
+    told = (
+        PlatformMeasure.objects.filter(
+            decision=decision, item__in=uploader_items(access), uploader_notified_at__isnull=False
+        )
+        .order_by("uploader_notified_at")
+        .values_list("uploader_notified_at", flat=True)
+        .first()
+    )
+    return told
+
+
+def appeal_right_for(
+    case: Case, party: str, access: UploaderAccess | None = None, now=None
+) -> policy.AppealRight:
+    decision = appealable_decision(case)
+    if decision is None:
+        return policy.appeal_right(
+            party=party,
+            decision_outcome=None,
+            decision_is_appeal_outcome=False,
+            told_at=None,
+            now=now or timezone.now(),
+            window_days=settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
+            already_appealed=False,
+            appeal_open=False,
+        )
+    appeals = case.appeals.filter(appealed_decision=decision, party=party)
+    if access is not None:
+        appeals = appeals.filter(uploader_access=access)
+    return policy.appeal_right(
+        party=party,
+        decision_outcome=decision.outcome,
+        decision_is_appeal_outcome=decision.appeal_id is not None,
+        told_at=_told_at(case, decision, party, access),
+        now=now or timezone.now(),
+        window_days=settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
+        already_appealed=appeals.exists(),
+        appeal_open=open_appeal(case) is not None,
+    )
+
+
+def appeal_file(
+    *, case_id: int, party: str, statement: str, access: UploaderAccess | None = None
+) -> Appeal:
+    """File an internal complaint against the case's latest decision."""
+    statement = (statement or "").strip()
+    if not statement:
+        message = "Say why the decision should be changed."
+        raise InvalidInput(message, field_errors={"statement": [message]})
+    actor = Actor.uploader() if party == Appeal.Party.UPLOADER else Actor.complainant()
+    created: dict = {}
+
+    def check(case: Case) -> None:
+        right = appeal_right_for(case, party, access)
+        if not right.allowed:
+            raise Conflict(right.reason)
+
+    def apply(case: Case) -> list[str]:
+        created["appeal"] = Appeal.objects.create(
+            case=case,
+            appealed_decision=appealable_decision(case),
+            party=party,
+            uploader_access=access,
+            statement=statement,
+        )
+        case.review_due_at = timezone.now() + timedelta(days=settings.TAKEDOWN_APPEAL_DECISION_DAYS)
+        case.due_at = case.review_due_at
+        return ["review_due_at", "due_at"]
+
+    case_transition(
+        case_id=case_id,
+        action="appeal",
+        actor=actor,
+        reasons=statement,
+        details={"party": party},
+        public_summary=(
+            "You appealed the decision; a different reviewer will decide it."
+            if party == Appeal.Party.COMPLAINANT
+            else "The uploader appealed the decision; a different reviewer will decide it."
+        ),
+        check=check,
+        apply=apply,
+    )
+    return created["appeal"]
+
+
+def notify_appeal_outcome(*, appeal_id: int) -> None:
+    """Tell the uploader who appealed what the appeal decided, through the platform."""
+    from .platforms import get_adapter
+
+    appeal = Appeal.objects.select_related("case__notice", "uploader_access", "decision").get(
+        pk=appeal_id
+    )
+    item = uploader_items(appeal.uploader_access).first()
+    if item is None or appeal.decided_at is None:
+        return
+    decision = appeal.decision
+    outcome = (
+        "The measure on your content is maintained."
+        if decision.outcome == Decision.Outcome.UPHOLD
+        and item.outcome == ReportedItem.Outcome.UPHELD
+        else "The measure on your content is lifted and it is being restored."
+    )
+    body = (
+        f"Your appeal on case {appeal.case.reference} was decided by a different reviewer. "
+        f"{outcome}\n\nReasons: {decision.reasons}\n\nThis decision is final within the "
+        "platform; you may still refer it to a certified out-of-court dispute settlement body "
+        "or go to court."
+    )
+    result = get_adapter().notify_uploader(
+        item.content_id, subject="Your appeal was decided", body=body
+    )
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=appeal.case_id)
+        log_append(
+            case=case,
+            actor=Actor.system(),
+            action="uploader_told_appeal_outcome",
+            from_state=case.state,
+            details={"appeal_id": appeal.pk, "platform_response": result.response},
+        )
+
+
+def apply_account_measure(*, infringer_id: int, case_id: int) -> None:
+    """Ask the platform for the policy's account measure on a flagged repeat infringer."""
+    from .models import RepeatInfringer
+    from .platforms import get_adapter
+
+    infringer = RepeatInfringer.objects.get(pk=infringer_id)
+    if infringer.account_measure_at is not None:
+        return
+    measure = settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE
+    result = get_adapter().restrict_account(
+        infringer.uploader_id, measure, idempotency_key=f"td-account-{infringer.pk}-{measure}"
+    )
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        RepeatInfringer.objects.filter(pk=infringer.pk).update(
+            account_measure=measure,
+            account_measure_at=timezone.now(),
+            account_measure_response=result.response,
+        )
+        log_append(
+            case=case,
+            actor=Actor.system(),
+            action="account_measure_applied",
+            from_state=case.state,
+            details={
+                "uploader_id": infringer.uploader_id,
+                "measure": measure,
+                "platform_response": result.response,
+            },
+        )
+
+
+def uploader_case_view(access: UploaderAccess) -> dict:
+    """What the uploader sees at their private link: their items, the statement of reasons,
+    their counter-notice, the appeal open to them, and the history that concerns them."""
+    from .timeline import UPLOADER, case_timeline
+
+    case = access.case
+    items = list(uploader_items(access))
+    decision = appealable_decision(case)
+    counter = CounterNotice.objects.filter(access=access).first()
+    right = appeal_right_for(case, Appeal.Party.UPLOADER, access)
+    in_force = live_measures(case).filter(item__in=items, status=PlatformMeasure.Status.APPLIED)
+    return {
+        "reference": case.reference,
+        "status": case.state,
+        "status_display": case.get_state_display(),
+        "items": [
+            {
+                "url": item.url,
+                "content_id": item.content_id,
+                "measure": item.measure,
+                "outcome": item.outcome,
+                "outcome_display": item.get_outcome_display(),
+            }
+            for item in items
+        ],
+        "statement_of_reasons": (
+            {
+                "outcome": decision.outcome,
+                "decided_at": decision.decided_at,
+                "ground": decision.ground_reference,
+                "facts_and_reasons": decision.reasons,
+                "territorial_scope": decision.territorial_scope or ["everywhere"],
+                "ends_on": decision.ends_on,
+                "automated_detection": decision.automated_detection,
+                "automated_decision": decision.automated_decision,
+                "redress": decision.redress,
+                "on_appeal": decision.appeal_id is not None,
+            }
+            if decision
+            else None
+        ),
+        "counter_notice": (
+            {
+                "status": counter.status,
+                "status_display": counter.get_status_display(),
+                "received_at": counter.received_at,
+                "waiting_period_ends_at": counter.waiting_period_ends_at,
+                "policy_basis": counter.policy_basis,
+            }
+            if counter
+            else None
+        ),
+        "can_counter_notice": counter is None
+        and case.state in (State.ACTIONED, State.COUNTER_NOTICED)
+        and in_force.exists(),
+        "counter_notice_policy": settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+        "appeal": {
+            "allowed": right.allowed,
+            "reason": right.reason,
+            "closes_at": right.closes_at,
+        },
+        "timeline": case_timeline(case, UPLOADER, access),
+    }

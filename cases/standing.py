@@ -1,0 +1,151 @@
+"""Repeat actors: uploaders with repeated upheld cases, and notifiers who keep sending
+manifestly unfounded notices (DSA art. 23). Called inside the transaction that records the
+measure or the decision, under that case's row lock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from notices.mail import send_on_commit
+from notices.models import Notice, NotifierSanction, ReportedItem
+from takedown.enqueue import enqueue_on_commit
+
+from .actionlog import log_append
+from .models import Case, Decision, RepeatInfringer
+from .roles import Actor
+
+
+def upheld_case_count(uploader_id: str, since) -> int:
+    return (
+        ReportedItem.objects.filter(
+            uploader_id=uploader_id,
+            outcome=ReportedItem.Outcome.UPHELD,
+            notice__received_at__gte=since,
+        )
+        .values("notice_id")
+        .distinct()
+        .count()
+    )
+
+
+def review_uploader(*, case: Case, item: ReportedItem) -> RepeatInfringer | None:
+    """Flag the uploader once they reach the policy's number of upheld cases in the window;
+    the account measure, if the policy asks for one, goes to the platform after commit."""
+    from . import tasks
+
+    if not item.uploader_id or RepeatInfringer.objects.filter(uploader_id=item.uploader_id):
+        return None
+    since = timezone.now() - timedelta(days=settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS)
+    count = upheld_case_count(item.uploader_id, since)
+    if count < settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD:
+        return None
+    flagged = RepeatInfringer.objects.create(
+        uploader_id=item.uploader_id,
+        uploader_name=item.uploader_name,
+        upheld_cases=count,
+        flagged_at=timezone.now(),
+    )
+    log_append(
+        case=case,
+        actor=Actor.system(),
+        action="repeat_infringer_flagged",
+        from_state=case.state,
+        details={
+            "uploader_id": item.uploader_id,
+            "upheld_cases": count,
+            "window_days": settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
+            "account_measure": settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE,
+        },
+    )
+    if settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE:
+        enqueue_on_commit(tasks.apply_account_measure, flagged.pk, case.pk)
+    return flagged
+
+
+def unfounded_count(email: str, since) -> int:
+    return (
+        Decision.objects.filter(
+            case__notice__notifier_email__iexact=email,
+            outcome=Decision.Outcome.REJECT,
+            manifestly_unfounded=True,
+            decided_at__gte=since,
+        )
+        # An appeal that overturned the rejection takes it out of the count.
+        .exclude(replaced_by__appeal__isnull=False)
+        .count()
+    )
+
+
+def active_suspension(email: str, now=None) -> NotifierSanction | None:
+    now = now or timezone.now()
+    return NotifierSanction.objects.filter(
+        notifier_email__iexact=email,
+        kind=NotifierSanction.Kind.SUSPENSION,
+        starts_at__lte=now,
+        ends_at__gt=now,
+    ).first()
+
+
+def review_notifier(*, case: Case, decision: Decision) -> NotifierSanction | None:
+    """After a rejection marked manifestly unfounded: warn the notifier at the first
+    threshold, suspend them at the second, once warned (DSA art. 23(1) and (3))."""
+    notice: Notice = case.notice
+    email = notice.notifier_email
+    now = timezone.now()
+    since = now - timedelta(days=settings.TAKEDOWN_UNFOUNDED_WINDOW_DAYS)
+    # This decision is not committed yet, but the query runs in its transaction and sees it.
+    count = unfounded_count(email, since)
+    sanctions = NotifierSanction.objects.filter(notifier_email__iexact=email, starts_at__gte=since)
+    warned = sanctions.filter(kind=NotifierSanction.Kind.WARNING).exists()
+    if active_suspension(email, now) is not None:
+        return None
+    if warned and count >= settings.TAKEDOWN_UNFOUNDED_SUSPEND_AFTER:
+        kind = NotifierSanction.Kind.SUSPENSION
+        ends_at = now + timedelta(days=settings.TAKEDOWN_NOTIFIER_SUSPENSION_DAYS)
+        reasons = (
+            f"{count} of your notices in the last {settings.TAKEDOWN_UNFOUNDED_WINDOW_DAYS} days "
+            "were rejected as manifestly unfounded after a prior warning. Notices from this "
+            f"address will not be processed until {ends_at:%Y-%m-%d}."
+        )
+    elif not warned and count >= settings.TAKEDOWN_UNFOUNDED_WARNING_AFTER:
+        kind, ends_at = NotifierSanction.Kind.WARNING, None
+        reasons = (
+            f"{count} of your notices in the last {settings.TAKEDOWN_UNFOUNDED_WINDOW_DAYS} days "
+            "were rejected as manifestly unfounded. If this continues, notices from this "
+            "address will not be processed for "
+            f"{settings.TAKEDOWN_NOTIFIER_SUSPENSION_DAYS} days."
+        )
+    else:
+        return None
+    sanction = NotifierSanction.objects.create(
+        notifier_email=email.lower(),
+        kind=kind,
+        unfounded_count=count,
+        reasons=reasons,
+        starts_at=now,
+        ends_at=ends_at,
+        notice=notice,
+    )
+    log_append(
+        case=case,
+        actor=Actor.system(),
+        action=f"notifier_{'suspended' if ends_at else 'warned'}",
+        from_state=case.state,
+        reasons=reasons,
+        details={"sanction_id": sanction.pk, "unfounded_count": count},
+        public_summary=(
+            "You were warned about manifestly unfounded notices."
+            if ends_at is None
+            else "Processing of your notices was suspended."
+        ),
+    )
+    send_on_commit(
+        template="notifier_sanction",
+        to=email,
+        context={"notice": notice, "sanction": sanction},
+        notice=notice,
+    )
+    return sanction

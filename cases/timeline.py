@@ -1,0 +1,87 @@
+"""The case history each party is entitled to, in plain language.
+
+Staff see every log entry with who acted. The complainant sees the entries written for them
+(``public_summary``). The uploader sees only what concerns their own content, from the
+measure on: never the complainant's identity, evidence or staff names.
+"""
+
+from __future__ import annotations
+
+from .models import ActionLog, Case, UploaderAccess
+
+COMPLAINANT = "complainant"
+UPLOADER = "uploader"
+STAFF = "staff"
+AUDIENCES = (COMPLAINANT, UPLOADER, STAFF)
+
+# What the uploader is told of each kind of entry; entries not listed are not theirs to see.
+UPLOADER_TEXT = {
+    "measure_applied": "The platform applied the measure ({measure}) to your content {url}.",
+    "uploader_notified": "You were sent the notice and the statement of reasons.",
+    "counter_notice": "A counter-notice was received and forwarded to the complainant.",
+    "legal_action_proof": (
+        "The complainant showed that they complained to the authorities or went to court: "
+        "the measure stays while the dispute is reviewed."
+    ),
+    "restore": (
+        "The waiting period ended without proof of a complaint or lawsuit: the content is "
+        "being restored."
+    ),
+    "content_restored": "Your content {url} was restored on the platform.",
+    "maintain": "After review of the dispute, the measure stays in place.",
+    "appeal": "An appeal was filed; a reviewer other than the one who decided will decide it.",
+    "uphold": "A reviewer decided that the measure is justified.",
+    "reject": "A reviewer decided that the notice is not upheld.",
+    "uploader_told_appeal_outcome": "You were told the outcome of the appeal.",
+}
+# Entries about one item: shown to the uploader only if that item is theirs.
+ITEM_ACTIONS = {"measure_applied", "content_restored", "uploader_notified"}
+
+
+def _uploader_entry(entry: ActionLog, content_ids: set[str]) -> str | None:
+    text = UPLOADER_TEXT.get(entry.action)
+    if text is None:
+        return None
+    details = entry.details or {}
+    if entry.action in ITEM_ACTIONS and details.get("content_id") not in content_ids:
+        return None
+    return text.format(measure=details.get("measure", ""), url=details.get("url", ""))
+
+
+def case_timeline(case: Case, audience: str, access: UploaderAccess | None = None) -> list[dict]:
+    """``[{"at", "event", "description"}...]`` oldest first; ``actor`` for staff only."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
+    entries = case.log.order_by("pk")
+    if audience == STAFF:
+        return [
+            {
+                "at": e.created_at,
+                "event": e.action,
+                "actor": e.actor_label,
+                "description": e.public_summary or e.reasons or e.action.replace("_", " "),
+            }
+            for e in entries
+        ]
+    if audience == COMPLAINANT:
+        return [
+            {"at": e.created_at, "event": e.action, "description": e.public_summary}
+            for e in entries.exclude(public_summary="")
+        ]
+    from .redress import uploader_items
+
+    content_ids = set(uploader_items(access).values_list("content_id", flat=True))
+    started = False
+    timeline = []
+    for entry in entries:
+        # Nothing before the measure on their content: that is the complainant's business.
+        if entry.action == "measure_applied" and entry.details.get("content_id") in content_ids:
+            started = True
+        if not started:
+            continue
+        description = _uploader_entry(entry, content_ids)
+        if description:
+            timeline.append(
+                {"at": entry.created_at, "event": entry.action, "description": description}
+            )
+    return timeline

@@ -1,0 +1,149 @@
+"""The uploader's API: their case, a counter-notice and an appeal, authorised by the private
+token sent with the forwarded notice (``X-Uploader-Token``)."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notices.throttles import TrackingThrottle
+from notices.uploads import UploadRejected, clean_document
+
+from . import redress
+from .errors import InvalidInput
+from .models import Appeal
+
+UPLOADER_TOKEN_PARAMETER = OpenApiParameter(
+    "X-Uploader-Token",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The private token from the message that told the uploader of the measure.",
+)
+MAX_EVIDENCE_FILES = 5
+
+
+def access_for_request(request, reference: str):
+    access = redress.uploader_access_for_token(reference, request.headers.get("X-Uploader-Token"))
+    if access is None:
+        raise Http404
+    return access
+
+
+def clean_evidence(files, field: str = "evidence") -> list:
+    """Evidence files checked by content and re-encoded like the notice's documents."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        message = f"Attach at most {MAX_EVIDENCE_FILES} files."
+        raise InvalidInput(message, field_errors={field: [message]})
+    cleaned = []
+    for upload in files:
+        try:
+            cleaned.append(clean_document(upload))
+        except UploadRejected as error:
+            raise InvalidInput(str(error), field_errors={field: [str(error)]}) from None
+    return cleaned
+
+
+class UploaderCaseSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    items = serializers.ListField(child=serializers.DictField())
+    statement_of_reasons = serializers.DictField(allow_null=True)
+    counter_notice = serializers.DictField(allow_null=True)
+    can_counter_notice = serializers.BooleanField()
+    counter_notice_policy = serializers.CharField()
+    appeal = serializers.DictField()
+    timeline = serializers.ListField(child=serializers.DictField())
+
+
+class CounterNoticeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, help_text="Your full legal name.")
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    statement = serializers.CharField(max_length=5000, help_text="Why your use is lawful.")
+    good_faith = serializers.BooleanField(
+        help_text="You declare in good faith, under penalty of perjury, that the content was "
+        "acted on by mistake or misidentification."
+    )
+    consent_to_jurisdiction = serializers.BooleanField(required=False, default=False)
+    signature = serializers.CharField(max_length=200)
+    evidence = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class AppealSerializer(serializers.Serializer):
+    statement = serializers.CharField(
+        max_length=5000, help_text="Why the decision should be changed."
+    )
+
+
+class _UploaderAPI(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TrackingThrottle]
+
+
+class UploaderCaseAPI(_UploaderAPI):
+    @extend_schema(
+        responses={200: UploaderCaseSerializer},
+        parameters=[UPLOADER_TOKEN_PARAMETER],
+        summary="The uploader's view of a case about their content",
+    )
+    def get(self, request, reference):
+        access = access_for_request(request, reference)
+        return Response(UploaderCaseSerializer(redress.uploader_case_view(access)).data)
+
+
+class UploaderCounterNoticeAPI(_UploaderAPI):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": CounterNoticeSerializer},
+        responses={201: UploaderCaseSerializer},
+        parameters=[UPLOADER_TOKEN_PARAMETER],
+        summary="Send a counter-notice (declaration of non-infringement)",
+    )
+    def post(self, request, reference):
+        access = access_for_request(request, reference)
+        data = request.data.copy()
+        data.setlist("evidence", request.FILES.getlist("evidence"))
+        serializer = CounterNoticeSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        evidence = clean_evidence(fields.pop("evidence", []))
+        redress.counter_notice_file(access=access, fields=fields, evidence=evidence)
+        access.case.refresh_from_db()
+        body = UploaderCaseSerializer(redress.uploader_case_view(access)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class UploaderAppealAPI(_UploaderAPI):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request=AppealSerializer,
+        responses={
+            201: inline_serializer(
+                "FiledAppeal",
+                {"appeal": serializers.IntegerField(), "status": serializers.CharField()},
+            )
+        },
+        parameters=[UPLOADER_TOKEN_PARAMETER],
+        summary="Appeal the decision on your content",
+    )
+    def post(self, request, reference):
+        access = access_for_request(request, reference)
+        serializer = AppealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appeal = redress.appeal_file(
+            case_id=access.case_id,
+            party=Appeal.Party.UPLOADER,
+            statement=serializer.validated_data["statement"],
+            access=access,
+        )
+        return Response(
+            {"appeal": appeal.pk, "status": appeal.case.state}, status=status.HTTP_201_CREATED
+        )

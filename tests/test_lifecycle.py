@@ -1,0 +1,558 @@
+"""The legal lifecycle end to end, one table row per path, with the clock moved by time travel.
+
+Every step goes through the public interfaces a party would use: the notice API and tracking
+token for the complainant, the private link sent through the platform for the uploader, the
+staff API for reviewers, and the scheduled deadline job.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.core import mail
+
+from cases import deadlines
+from cases.models import Case, CounterNotice, DeadlineBreach
+from demo_platform.models import Post, UploaderMessage
+from notices.models import NotifierSanction
+
+from .conftest import CommitAPIClient, api_as, notice_payload, post_url, posts_by_role, upload
+
+# A Monday morning, so that business days are easy to count.
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+GROUND = {"uphold": "portrait_right", "reject": "insufficient_evidence", "request_info": None}
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class Story:
+    """One walk through the lifecycle; each method is a step a party takes."""
+
+    def __init__(self, traveller, users, capture):
+        self.traveller = traveller
+        self.users = users
+        self.capture = capture
+        self.public = CommitAPIClient()
+        self.notice = None
+        self.response = None
+
+    # --- the complainant ---------------------------------------------------------------------
+
+    def file(self, email="mei.lin@example.com", expect=201):
+        post = posts_by_role("clinic")[0]
+        self.response = self.public.post(
+            "/api/v1/notices/",
+            notice_payload([post_url(post)], notifier_email=email),
+            format="multipart",
+        )
+        assert self.response.status_code == expect, self.response.json()
+        if expect == 201:
+            body = self.response.json()
+            self.notice = SimpleNamespace(reference=body["reference"], token=body["tracking_token"])
+            self.post = post
+
+    @property
+    def case(self) -> Case:
+        return Case.objects.get(notice__reference=self.notice.reference)
+
+    def _as_complainant(self, path, data, fmt):
+        return self.public.post(
+            f"/api/v1/notices/{self.notice.reference}/{path}/",
+            data,
+            format=fmt,
+            HTTP_X_TRACKING_TOKEN=self.notice.token,
+        )
+
+    def proof(self, expect=200):
+        self.response = self._as_complainant(
+            "legal-action",
+            {
+                "message": "Complaint filed with the Haidian district court, case 2026-123.",
+                "files": [upload("court-receipt.pdf", PDF, "application/pdf")],
+            },
+            "multipart",
+        )
+        assert self.response.status_code == expect, self.response.json()
+
+    def appeal(self, party, expect=201):
+        statement = {"statement": "The decision is wrong: the photo is plainly my selfie."}
+        if party == "complainant":
+            self.response = self._as_complainant("appeal", statement, "json")
+        else:
+            self.response = self.public.post(
+                f"/api/v1/uploader/cases/{self.notice.reference}/appeal/",
+                statement,
+                format="json",
+                HTTP_X_UPLOADER_TOKEN=self.uploader_token(),
+            )
+        assert self.response.status_code == expect, self.response.json()
+
+    # --- the uploader ------------------------------------------------------------------------
+
+    def uploader_token(self) -> str:
+        """From the message the platform delivered to the uploader: the private link."""
+        message = UploaderMessage.objects.filter(post=self.post).order_by("pk").first()
+        return re.search(r"\?token=([\w-]+)", message.body).group(1)
+
+    def counter_notice(self, expect=201):
+        self.response = self.public.post(
+            f"/api/v1/uploader/cases/{self.notice.reference}/counter-notice/",
+            {
+                "name": "Glow Clinic Ltd, by Zhang Wei",
+                "email": "legal@glow.example",
+                "statement": "The customer consented to the use of her photo.",
+                "good_faith": "true",
+                "signature": "Zhang Wei",
+                "evidence": [upload("consent.pdf", PDF, "application/pdf")],
+            },
+            format="multipart",
+            HTTP_X_UPLOADER_TOKEN=self.uploader_token(),
+        )
+        assert self.response.status_code == expect, self.response.json()
+
+    # --- reviewers ---------------------------------------------------------------------------
+
+    def claim(self, who, expect=200):
+        self.response = api_as(self.users[who]).post(f"/api/v1/cases/{self.case.pk}/claim/")
+        assert self.response.status_code == expect, self.response.json()
+
+    def decide(self, who, outcome, expect=200, **extra):
+        body = {"outcome": outcome, "reasons": f"Reviewed: {outcome}.", **extra}
+        if GROUND[outcome]:
+            body["ground"] = GROUND[outcome]
+        if outcome == "uphold":
+            body.setdefault("measure", "delete")
+        self.response = api_as(self.users[who]).post(
+            f"/api/v1/cases/{self.case.pk}/decide/", body, format="json"
+        )
+        assert self.response.status_code == expect, self.response.json()
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def days(self, n):
+        self.traveller.shift(timedelta(days=n))
+
+    def enforce(self):
+        with self.capture(execute=True):
+            self.result = deadlines.enforce_deadlines()
+
+    # --- what everyone can see ---------------------------------------------------------------
+
+    def state(self, expected):
+        assert self.case.state == expected
+
+    def post_is(self, expected):
+        assert Post.objects.get(pk=self.post.pk).state == expected
+
+    def emailed(self, fragment):
+        subjects = [m.subject for m in mail.outbox if m.to == [self.complainant_email]]
+        assert any(fragment in s for s in subjects), subjects
+
+    complainant_email = "mei.lin@example.com"
+
+    def uploader_told(self, fragment):
+        subjects = list(
+            UploaderMessage.objects.filter(post=self.post).values_list("subject", flat=True)
+        )
+        assert any(fragment in s for s in subjects), subjects
+
+
+UPHOLD = [("file",), ("claim", "moderator_a"), ("decide", "moderator_a", "uphold")]
+
+PATHS = {
+    "uphold, counter-notice, proof of a lawsuit: the measure stays": [
+        *UPHOLD,
+        ("state", "actioned"),
+        ("post_is", "deleted"),
+        ("uploader_told", "restricted"),
+        ("counter_notice",),
+        ("state", "counter_noticed"),
+        ("emailed", "counter-notice"),
+        ("days", 3),
+        ("proof",),
+        ("state", "disputed"),
+        ("days", 20),
+        ("enforce",),
+        ("state", "disputed"),
+        ("post_is", "deleted"),
+    ],
+    "uphold, counter-notice, no proof: restored on day 15": [
+        *UPHOLD,
+        ("counter_notice",),
+        ("days", 14),
+        ("enforce",),
+        ("state", "counter_noticed"),
+        ("post_is", "deleted"),
+        ("days", 1),
+        ("enforce",),
+        ("state", "restored"),
+        ("post_is", "live"),
+        ("emailed", "restored"),
+        ("uploader_told", "restored"),
+    ],
+    "reject, appeal, a different reviewer upholds": [
+        ("file",),
+        ("claim", "moderator_a"),
+        ("decide", "moderator_a", "reject"),
+        ("state", "rejected"),
+        ("post_is", "live"),
+        ("days", 30),
+        ("appeal", "complainant"),
+        ("state", "appealed"),
+        ("claim", "moderator_b"),
+        ("decide", "moderator_b", "uphold"),
+        ("state", "actioned"),
+        ("post_is", "deleted"),
+        # An appeal decision is final within the platform: no second appeal.
+        ("appeal", "complainant", 409),
+    ],
+    "an appeal is refused to the reviewer who took the decision": [
+        ("file",),
+        ("claim", "moderator_a"),
+        ("decide", "moderator_a", "reject"),
+        ("appeal", "complainant"),
+        ("claim", "moderator_a", 403),
+        ("state", "appealed"),
+    ],
+    "uphold, the uploader appeals, a different reviewer reverses: restored": [
+        *UPHOLD,
+        ("appeal", "uploader"),
+        ("state", "appealed"),
+        ("claim", "moderator_b"),
+        ("decide", "moderator_b", "reject"),
+        ("state", "rejected"),
+        ("post_is", "live"),
+        ("uploader_told", "appeal"),
+    ],
+    "the appeal window closes after six months": [
+        ("file",),
+        ("claim", "moderator_a"),
+        ("decide", "moderator_a", "reject"),
+        ("days", 184),
+        ("appeal", "complainant", 409),
+        ("state", "rejected"),
+    ],
+    "needs info, unanswered: closed at the deadline with a notice": [
+        ("file",),
+        ("claim", "moderator_a"),
+        ("decide", "moderator_a", "request_info"),
+        ("state", "needs_info"),
+        ("days", 13),
+        ("enforce",),
+        ("state", "needs_info"),
+        ("days", 2),
+        ("enforce",),
+        ("state", "closed"),
+        ("emailed", "closed"),
+    ],
+}
+
+
+@pytest.fixture
+def story(demo_posts, moderator_a, moderator_b, legal, django_capture_on_commit_callbacks):
+    users = {"moderator_a": moderator_a, "moderator_b": moderator_b, "legal": legal}
+    with time_machine.travel(START, tick=False) as traveller:
+        yield Story(traveller, users, django_capture_on_commit_callbacks)
+
+
+@pytest.mark.parametrize("steps", PATHS.values(), ids=PATHS.keys())
+def test_lifecycle_path(story, steps):
+    for step in steps:
+        name, *args = step
+        getattr(story, name)(*args)
+
+
+def test_the_counter_notice_is_forwarded_without_the_complainants_contact_details(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    message = UploaderMessage.objects.get(post=story.post)
+
+    assert story.notice.reference in message.body
+    assert "Statement of reasons" in message.body
+    assert "mei.lin@example.com" not in message.body and "Mei Lin" not in message.body
+    story.counter_notice()
+    forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
+    assert "The customer consented" in forwarded.body
+    assert "court" in forwarded.body and "2026-11-17" in forwarded.body  # 15 days on
+
+
+def test_a_counter_notice_without_evidence_is_refused_and_changes_nothing(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    response = CommitAPIClient().post(
+        f"/api/v1/uploader/cases/{story.notice.reference}/counter-notice/",
+        {"name": "Z", "email": "z@example.com", "statement": "Mine.", "signature": "Z"},
+        format="multipart",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) >= {"evidence", "good_faith"}
+    story.state("actioned")
+    assert not CounterNotice.objects.exists()
+
+
+def test_a_wrong_uploader_token_is_a_404_like_an_unknown_case(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    client = CommitAPIClient()
+    wrong = client.get(
+        f"/api/v1/uploader/cases/{story.notice.reference}/", HTTP_X_UPLOADER_TOKEN="nope"
+    )
+    unknown = client.get("/api/v1/uploader/cases/TD-2026-999999/", HTTP_X_UPLOADER_TOKEN="nope")
+
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+
+
+def test_the_dmca_policy_restores_after_ten_business_days(story, settings):
+    settings.TAKEDOWN_COUNTER_NOTICE_POLICY = "dmca"
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.response = CommitAPIClient().post(
+        f"/api/v1/uploader/cases/{story.notice.reference}/counter-notice/",
+        {
+            "name": "Zhang Wei",
+            "email": "legal@glow.example",
+            "phone": "+86 10 5555 0199",
+            "address": "1 Shop Street, Beijing",
+            "statement": "Consent given.",
+            "good_faith": "true",
+            "consent_to_jurisdiction": "true",
+            "signature": "Zhang Wei",
+            "evidence": [upload("consent.pdf", PDF, "application/pdf")],
+        },
+        format="multipart",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    assert story.response.status_code == 201, story.response.json()
+    counter = CounterNotice.objects.get()
+
+    # Monday 2 November + 10 business days = Monday 16 November.
+    assert counter.waiting_period_ends_at == START + timedelta(days=14)
+    assert "DMCA 512(g)" in counter.policy_basis
+    story.days(13)
+    story.enforce()
+    story.state("counter_noticed")
+    story.days(1)
+    story.enforce()
+    story.state("restored")
+    story.post_is("live")
+
+
+def test_notifiers_are_warned_then_suspended_after_manifestly_unfounded_notices(story):
+    for _ in range(3):
+        story.file(email="serial@example.com")
+        story.claim("moderator_a")
+        story.decide("moderator_a", "reject", manifestly_unfounded=True)
+        story.days(1)
+    sanctions = list(NotifierSanction.objects.order_by("pk").values_list("kind", flat=True))
+    assert sanctions == ["warning", "suspension"]
+    subjects = [m.subject for m in mail.outbox if m.to == ["serial@example.com"]]
+    assert any("warning" in s for s in subjects) and any("suspended" in s for s in subjects)
+
+    story.file(email="Serial@Example.com", expect=403)
+    assert "suspended" in story.response.json()["detail"]
+    story.days(91)
+    story.file(email="serial@example.com")
+
+
+def test_a_missed_decision_deadline_is_escalated_once_and_logged(story, settings):
+    settings.TAKEDOWN_ESCALATION_EMAIL = "tns-leads@example.com"
+    story.file()
+    story.days(3)
+    story.enforce()
+    story.enforce()  # a second sweep does not record the same breach again
+
+    breach = DeadlineBreach.objects.get()
+    assert breach.stage == "decision"
+    assert story.case.escalated_at is not None
+    assert story.case.log.filter(action="deadline_missed").count() == 1
+    assert [m.to for m in mail.outbox if "Deadline missed" in m.subject] == [
+        ["tns-leads@example.com"]
+    ]
+    dashboard = api_as(story.users["legal"]).get("/api/v1/dashboard/").json()
+    assert dashboard["escalated"] == 1 and dashboard["breaches_last_30_days"] == {"decision": 1}
+    # Deciding clears the escalation flag; the breach stays on record.
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold")
+    assert story.case.escalated_at is None
+    assert DeadlineBreach.objects.count() == 1
+
+
+def test_an_appeal_not_decided_in_time_is_a_breach(story):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "reject")
+    story.appeal("complainant")
+    story.days(8)
+    story.enforce()
+
+    assert DeadlineBreach.objects.filter(stage="appeal").count() == 1
+
+
+def test_each_party_sees_the_history_it_is_entitled_to(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    client = CommitAPIClient()
+
+    uploader = client.get(
+        f"/api/v1/uploader/cases/{story.notice.reference}/",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    ).json()
+    uploader_text = " ".join(e["description"] for e in uploader["timeline"])
+    assert "measure (delete)" in uploader_text and "counter-notice" in uploader_text
+    assert "Mei Lin" not in str(uploader) and "moderator_a" not in str(uploader)
+    assert not any(e["event"] == "notice_received" for e in uploader["timeline"])
+    assert uploader["statement_of_reasons"]["ground"].startswith("PRC Civil Code")
+    assert uploader["counter_notice"]["status"] == "waiting"
+    assert uploader["appeal"]["allowed"] is True
+
+    complainant = client.get(
+        f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    ).json()
+    complainant_text = " ".join(e["description"] for e in complainant["timeline"])
+    assert "counter-notice" in complainant_text
+    assert "moderator_a" not in str(complainant) and "Glow Clinic" not in complainant_text
+
+    staff = api_as(story.users["legal"]).get(f"/api/v1/cases/{story.case.pk}/log/").json()
+    assert {"moderator_a", "uploader", "complainant", "system"} <= {e["actor_label"] for e in staff}
+
+
+def test_an_uploader_flagged_as_repeat_infringer_has_the_account_measure_applied(story, settings):
+    from cases.models import RepeatInfringer
+    from demo_platform.models import Account
+
+    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
+    for who in ("mei.lin@example.com", "her.agent@example.com"):
+        story.file(email=who)
+        story.claim("moderator_a")
+        story.decide("moderator_a", "uphold")
+        Post.objects.filter(pk=story.post.pk).update(state="live")  # reposted
+
+    flagged = RepeatInfringer.objects.get()
+    assert flagged.uploader_id == story.post.account.handle
+    assert flagged.upheld_cases == 2 and flagged.account_measure == "suspend"
+    assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
+    assert story.case.log.filter(action="account_measure_applied").exists()
+
+
+def test_the_uploader_uses_the_private_link_page_to_counter_notify_and_sees_the_result(story):
+    from .conftest import CommitClient
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    browser = CommitClient()
+    link = f"/respond/{story.notice.reference}/?token={story.uploader_token()}"
+
+    landing = browser.get(link)
+    assert landing.status_code == 302 and "token" not in landing["Location"]
+    page = browser.get(landing["Location"]).content.decode()
+    assert "Statement of reasons" in page and "PRC Civil Code" in page
+    assert 'id="counter-notice-form"' in page and 'id="appeal-form"' in page
+
+    incomplete = browser.post(landing["Location"], {"action": "counter_notice", "name": "Zhang"})
+    assert incomplete.status_code == 400
+    assert "Attach preliminary evidence" in incomplete.content.decode()
+    story.state("actioned")
+
+    sent = browser.post(
+        landing["Location"],
+        {
+            "action": "counter_notice",
+            "name": "Zhang Wei",
+            "email": "legal@glow.example",
+            "statement": "She consented.",
+            "good_faith": "on",
+            "signature": "Zhang Wei",
+            "evidence": upload("consent.pdf", PDF, "application/pdf"),
+        },
+        follow=True,
+    )
+    assert "Your counter-notice was sent" in sent.content.decode()
+    assert 'id="counter-notice-form"' not in sent.content.decode()
+    story.state("counter_noticed")
+    assert CommitClient().get(f"/respond/{story.notice.reference}/").status_code == 404
+
+
+def test_a_receipt_still_unsent_after_the_acknowledgement_deadline_is_a_breach(story):
+    from notices.models import OutboundEmail
+
+    story.file()
+    # The mail server refused it, say: the receipt is still in the outbox.
+    OutboundEmail.objects.filter(template="receipt").update(sent_at=None)
+    story.traveller.shift(timedelta(minutes=59))
+    story.enforce()
+    assert not DeadlineBreach.objects.exists()
+    story.traveller.shift(timedelta(minutes=2))
+    story.enforce()
+
+    assert list(DeadlineBreach.objects.values_list("stage", flat=True)) == ["acknowledgement"]
+
+
+def test_a_disputed_measure_not_reviewed_in_time_is_a_breach_and_legal_can_keep_it(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    story.days(29)
+    story.enforce()
+    assert not DeadlineBreach.objects.filter(stage="dispute").exists()
+    story.days(2)
+    story.enforce()
+    assert DeadlineBreach.objects.filter(stage="dispute").count() == 1
+
+    refused = api_as(story.users["moderator_a"]).post(
+        f"/api/v1/cases/{story.case.pk}/resolve-dispute/",
+        {"outcome": "maintain", "reasons": "Court case pending."},
+        format="json",
+    )
+    assert refused.status_code == 403
+    kept = api_as(story.users["legal"]).post(
+        f"/api/v1/cases/{story.case.pk}/resolve-dispute/",
+        {"outcome": "maintain", "reasons": "Court case pending."},
+        format="json",
+    )
+    assert kept.status_code == 200, kept.json()
+    story.state("actioned")
+    story.post_is("deleted")
+    assert CounterNotice.objects.get().status == "maintained"
+
+
+def test_the_complainant_sends_proof_and_appeals_from_the_tracking_page(story):
+    from .conftest import CommitClient
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    browser = CommitClient()
+    page = browser.get(
+        f"/notices/track/{story.notice.reference}/?token={story.notice.token}", follow=True
+    ).content.decode()
+    assert 'id="legal-action-form"' in page and "2026-11-17" in page
+    assert "PRC Civil Code arts. 1018-1019" in page  # the ground of the decision
+
+    empty = browser.post(
+        f"/notices/track/{story.notice.reference}/legal-action/", {"message": "Court."}, follow=True
+    )
+    assert "Attach the proof" in empty.content.decode()
+    story.state("counter_noticed")
+    sent = browser.post(
+        f"/notices/track/{story.notice.reference}/legal-action/",
+        {"message": "Court case 2026-123.", "files": upload("r.pdf", PDF, "application/pdf")},
+        follow=True,
+    )
+    assert "Your proof was received" in sent.content.decode()
+    story.state("disputed")
+    # Not the complainant's to appeal while the dispute is open; a stranger is a 404.
+    assert (
+        CommitClient().post(f"/notices/track/{story.notice.reference}/appeal/").status_code == 404
+    )
