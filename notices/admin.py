@@ -4,7 +4,15 @@ from django.template.response import TemplateResponse
 from takedown.admin import ReadOnlyAdmin
 
 from .authentication import api_token_issue, api_token_revoke
-from .models import ApiToken, EvidenceFile, Notice, Organisation, OutboundEmail, ReportedItem
+from .models import (
+    ApiToken,
+    EvidenceFile,
+    Notice,
+    NotifierSanction,
+    Organisation,
+    OutboundEmail,
+    ReportedItem,
+)
 
 
 class ReportedItemInline(admin.TabularInline):
@@ -156,3 +164,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in tokens:
             api_token_revoke(token)
         self.message_user(request, f"{len(tokens)} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(NotifierSanction)
+class NotifierSanctionAdmin(ReadOnlyAdmin):
+    """Warnings and suspensions of notifiers (DSA art. 23), as the services recorded them."""
+
+    list_display = ["notifier_email", "kind", "unfounded_count", "starts_at", "ends_at", "notice"]
+    list_filter = ["kind", "starts_at"]
+    search_fields = ["notifier_email", "notice__reference"]
+    readonly_fields = [f.name for f in NotifierSanction._meta.fields]

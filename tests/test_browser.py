@@ -72,6 +72,7 @@ def test_a_moderator_reveals_the_portraits_then_upholds_in_the_browser(
 
     page.get_by_role("button", name="Claim", exact=True).click()
     page.check("input[name=outcome][value=uphold]")
+    page.select_option("#ground", "portrait_right")
     page.fill("#reasons", "Her selfie is used as an advert without consent.")
     page.click("#decide button[type=submit]")
 

@@ -20,6 +20,7 @@ from .conftest import (
     post_url,
     posts_by_role,
     upload,
+    web_as,
 )
 
 API = "/api/v1/notices/"
@@ -95,6 +96,7 @@ def test_both_references_follow_the_one_case(anonymous_api, clinic_post, moderat
     )
     assert page.status_code == 200
     assert second["reference"] in page.content.decode()
+    assert f"your earlier notice {first['reference']}" in page.content.decode()
 
 
 def test_a_joined_notice_shows_the_outcome_decided_on_the_case(anonymous_api, clinic_post):
@@ -218,6 +220,8 @@ def test_another_notifiers_notice_opens_a_new_case_linked_both_ways(
         }
     ]
     assert detail["joined_notices"] == []
+    page = web_as(moderator_a).get(f"/staff/cases/{old.pk}/").content.decode()
+    assert "Related cases" in page and second["reference"] in page
 
 
 def test_the_case_api_lists_the_joined_notices(anonymous_api, clinic_post, moderator_a):
@@ -228,6 +232,8 @@ def test_the_case_api_lists_the_joined_notices(anonymous_api, clinic_post, moder
     detail = api_as(moderator_a).get(f"/api/v1/cases/{case.pk}/").json()
 
     assert [j["reference"] for j in detail["joined_notices"]] == [second["reference"]]
+    page = web_as(moderator_a).get(f"/staff/cases/{case.pk}/").content.decode()
+    assert "Joined notices" in page and second["reference"] in page
     assert detail["joined_notices"][0]["requested_measure"] == "disconnect_link"
     assert detail["priority"] == "normal"
 

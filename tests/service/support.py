@@ -224,12 +224,18 @@ def gps_exif() -> bytes:
 
 
 def notice_fields(
-    reported: list[str], *, reference: bytes | None = None, description: str | None = None
+    reported: list[str],
+    *,
+    reference: bytes | None = None,
+    description: str | None = None,
+    email: str = "mei.lin@example.com",
 ) -> list[tuple]:
-    """A complete, valid notice as multipart fields for POST /api/v1/notices/."""
+    """A complete, valid notice as multipart fields for POST /api/v1/notices/. The same
+    notifier's second notice about the same content joins the first one's case: give another
+    ``email`` for a case of its own."""
     return [
         ("notifier_name", "Mei Lin"),
-        ("notifier_email", "mei.lin@example.com"),
+        ("notifier_email", email),
         ("relationship", "self"),
         ("identity_document", ("id-card.jpg", jpeg(), "image/jpeg")),
         *[("reported_urls", text) for text in reported],
@@ -260,6 +266,7 @@ def claim_and_uphold(deployment: Deployment, token: str, case_id: int, measure="
         token=token,
         json_body={
             "outcome": "uphold",
+            "ground": "portrait_right",
             "measure": measure,
             "reasons": "The post reuses the complainant's selfie as advertising without consent.",
         },
@@ -305,8 +312,8 @@ def measures_of(deployment: Deployment, case_id: int) -> list[dict]:
     names = ("id", "status", "measure", "idempotency_key", "attempts", "content_id")
     rows = deployment.sql(
         "SELECT m.id, m.status, m.measure, m.idempotency_key, m.attempts, i.content_id "
-        "FROM cases_platformmeasure m JOIN cases_decision d ON d.id = m.decision_id "
-        "JOIN notices_reporteditem i ON i.id = m.item_id WHERE d.case_id = %s ORDER BY m.id",
+        "FROM cases_platformmeasure m "
+        "JOIN notices_reporteditem i ON i.id = m.item_id WHERE m.case_id = %s ORDER BY m.id",
         (case_id,),
     )
     return [dict(zip(names, row, strict=True)) for row in rows]

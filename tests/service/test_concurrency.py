@@ -17,6 +17,7 @@ from tests.service.support import (
 MODERATORS = [f"moderator_{n}" for n in range(1, 9)]
 UPHOLD = {
     "outcome": "uphold",
+    "ground": "portrait_right",
     "measure": "delete",
     "reasons": "The posts reuse the complainant's selfie as advertising without consent.",
 }

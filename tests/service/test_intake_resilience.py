@@ -107,9 +107,10 @@ def test_notices_filed_while_the_broker_is_down_are_stored_and_processed_when_it
     broker.stop()
 
     references = []
-    for _ in range(2):
+    for n in range(2):
         started = time.monotonic()
-        answer = api(deployment, "POST", "/api/v1/notices/", fields=notice_fields(reported))
+        fields = notice_fields(reported, email=f"notifier{n}@example.com")
+        answer = api(deployment, "POST", "/api/v1/notices/", fields=fields)
         elapsed = time.monotonic() - started
         assert answer.status == 201, answer
         assert elapsed < INTAKE_BOUND_SECONDS, f"intake took {elapsed:.1f}s with the broker down"
@@ -128,7 +129,8 @@ def test_notices_filed_while_the_broker_is_down_are_stored_and_processed_when_it
     request.addfinalizer(restarted.stop)
     deployment.start_worker()
     deployment.start_beat()
-    after = api(deployment, "POST", "/api/v1/notices/", fields=notice_fields(reported))
+    fields = notice_fields(reported, email="notifier2@example.com")
+    after = api(deployment, "POST", "/api/v1/notices/", fields=fields)
     assert after.status == 201, after
     cases.append(case_id_of(deployment, after.body["reference"]))
 
