@@ -122,6 +122,14 @@ class Story:
         self.response = api_as(self.users[who]).post(f"/api/v1/cases/{self.case.pk}/claim/")
         assert self.response.status_code == expect, self.response.json()
 
+    def reject_as_unfounded(self, who):
+        self.decide(who, "reject", manifestly_unfounded=True)
+
+    def sanctions(self, *kinds):
+        assert list(NotifierSanction.objects.order_by("pk").values_list("kind", flat=True)) == [
+            *kinds
+        ]
+
     def decide(self, who, outcome, expect=200, **extra):
         body = {"outcome": outcome, "reasons": f"Reviewed: {outcome}.", **extra}
         if GROUND[outcome]:
@@ -237,6 +245,22 @@ PATHS = {
         ("days", 184),
         ("appeal", "complainant", 409),
         ("state", "rejected"),
+    ],
+    "manifestly unfounded notices: warned, then suspended, then let in again": [
+        *[
+            step
+            for _ in range(3)
+            for step in (
+                ("file", "serial@example.com"),
+                ("claim", "moderator_a"),
+                ("reject_as_unfounded", "moderator_a"),
+                ("days", 1),
+            )
+        ],
+        ("sanctions", "warning", "suspension"),
+        ("file", "Serial@Example.com", 403),
+        ("days", 91),
+        ("file", "serial@example.com"),
     ],
     "needs info, unanswered: closed at the deadline with a notice": [
         ("file",),
