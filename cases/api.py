@@ -77,7 +77,7 @@ class EvidenceFileAPI(APIView):
     def get(self, request, pk):
         from .views import evidence_response
 
-        return evidence_response(request.user, pk)
+        return evidence_response(request.user, pk, via="api")
 
 
 def _case_response(case_id: int) -> Response:

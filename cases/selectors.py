@@ -66,7 +66,8 @@ class QueuePaginator(Paginator):
 
 
 def case_evidence(case: Case) -> dict[str, list[EvidenceFile]]:
-    files = list(case.notice.evidence.all())
+    # Files deleted under the retention rules keep their row but have nothing to show.
+    files = [f for f in case.notice.evidence.all() if f.purged_at is None]
     return {kind: [f for f in files if f.kind == kind] for kind in EvidenceFile.Kind.values}
 
 

@@ -262,7 +262,7 @@ class CaseDetailSerializer(CaseSerializer):
         ]
 
     def get_evidence(self, case) -> list[dict]:
-        from .views import can_view_evidence
+        from .evidence_access import can_view_evidence
 
         user = self.context["request"].user
         visible = [e for e in case.notice.evidence.all() if can_view_evidence(user, e)]

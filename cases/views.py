@@ -1,5 +1,6 @@
 """Staff pages: the review queue, a case with its evidence, and the private file view."""
 
+import io
 import json
 from functools import wraps
 
@@ -7,15 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from notices.models import EvidenceFile
-from notices.selectors import notice_case
-
 from . import redress, services
 from .errors import CaseError
+from .evidence_access import can_see_documents, evidence_open
 from .measures import measure_retry
 from .models import Decision, PlatformMeasure, State, Verdict
 from .roles import ADMIN, LEGAL, Actor, is_staff_member, staff_roles
@@ -81,8 +80,7 @@ def case_detail(request, pk):
                 {**vars(entry), "details_json": json.dumps(entry.details, indent=1, default=str)}
                 for entry in case.log.order_by("pk")
             ],
-            "can_see_documents": bool(staff_roles(request.user) & {LEGAL, ADMIN})
-            or (case.claimed_by_id == request.user.pk and services.claim_is_live(case)),
+            "can_see_documents": can_see_documents(request.user, case),
             "decisions": case.decisions.select_related("decided_by"),
             "allowed": services.allowed_actions(case.state),
             "claimed_by_me": case.claimed_by_id == request.user.pk,
@@ -185,33 +183,16 @@ def case_close(request, pk):
     )
 
 
-def can_view_evidence(user, evidence: EvidenceFile) -> bool:
-    """Staff see reference photos and snapshots; identity and authorisation documents only
-    legal, admin, or the moderator currently holding the case's claim."""
-    roles = staff_roles(user)
-    if not roles:
-        return False
-    if evidence.kind in (EvidenceFile.Kind.REFERENCE_PHOTO, EvidenceFile.Kind.REPORTED_SNAPSHOT):
-        return True
-    if roles & {LEGAL, ADMIN}:
-        return True
-    case = notice_case(evidence.notice)  # a joined notice's files belong to the case it joined
-    return case.claimed_by_id == user.pk and services.claim_is_live(case)
-
-
 @staff_required
 def evidence_file(request, pk):
     return evidence_response(request.user, pk)
 
 
-def evidence_response(user, pk: int) -> FileResponse:
-    """Stream one evidence file to a user allowed to see it; anyone else gets 404."""
-    evidence = get_object_or_404(
-        EvidenceFile.objects.select_related("notice__case", "notice__joined__case"), pk=pk
-    )
-    if not can_view_evidence(user, evidence):
-        raise Http404
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
+    """Send one evidence file to a user allowed to see it (the view is logged on the case);
+    anyone else gets 404."""
+    evidence, data = evidence_open(user=user, pk=pk, via=via)
+    response = FileResponse(io.BytesIO(data), content_type=evidence.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}"'

@@ -151,9 +151,18 @@ class EvidenceFile(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Identity and authorisation documents are stored Fernet-encrypted (notices.crypto).
+    encrypted = models.BooleanField(default=False)
+    # Set when the file was deleted from storage (retention or the complainant's erasure): the
+    # row stays, with its kind, size and sha256, as the record that the file existed.
+    purged_at = models.DateTimeField(null=True, blank=True)
+    purge_reason = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        permissions = [
+            ("view_identity_document", "Can view identity and authorisation documents"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} of {self.notice_id}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from takedown.enqueue import enqueue_on_commit
 
+from . import crypto
 from .mail import send_on_commit
 from .models import EvidenceFile, Notice, NotifierSanction, Organisation, ReportedItem
 from .uploads import CleanUpload
@@ -65,7 +66,14 @@ def request_fingerprint(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Documents that identify the person (or their mandate) are encrypted at rest.
+ENCRYPTED_KINDS = (EvidenceFile.Kind.IDENTITY, EvidenceFile.Kind.AUTHORIZATION)
+
+
 def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFile:
+    """Store an uploaded file in the evidence storage. ``sha256`` and ``size`` describe the
+    file as uploaded; identity and authorisation documents are written encrypted."""
+    encrypted = kind in ENCRYPTED_KINDS
     evidence = EvidenceFile(
         notice=notice,
         kind=kind,
@@ -75,11 +83,13 @@ def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFi
         width=upload.width,
         height=upload.height,
         original_name=upload.original_name,
+        encrypted=encrypted,
     )
-    # A random name: nothing about the person or the file's origin appears in storage paths.
-    evidence.file.save(
-        f"{uuid.uuid4().hex}.{upload.extension}", ContentFile(upload.content), save=False
-    )
+    content = crypto.encrypt(upload.content) if encrypted else upload.content
+    # A random name: nothing about the person or the file's origin appears in storage paths;
+    # an encrypted file's name does not even say what kind of file it is.
+    extension = "bin" if encrypted else upload.extension
+    evidence.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(content), save=False)
     evidence.save()
     return evidence
 

@@ -129,6 +129,17 @@ else:
         "BACKEND": "takedown.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(EVIDENCE_ROOT)},
     }
+# Identity and authorisation documents are encrypted at rest (Fernet). Comma-separated keys,
+# newest first: new files use the first, reading tries each (README, "Evidence encryption").
+# Empty: a development key created under var/ (the deploy check refuses that).
+TAKEDOWN_EVIDENCE_KEYS = env_list("TAKEDOWN_EVIDENCE_KEYS", [])
+# Identity documents are shown to staff with the notices.view_identity_document permission
+# (legal, admin) and, while this is true, to the moderator holding the case's live claim.
+TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = env_bool("TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM", True)
+# Retention after a case closes (notices/retention.py; README, "Retention and erasure").
+TAKEDOWN_RETENTION_IDENTITY_DAYS = env_int("TAKEDOWN_RETENTION_IDENTITY_DAYS", 90)
+TAKEDOWN_RETENTION_PHOTO_DAYS = env_int("TAKEDOWN_RETENTION_PHOTO_DAYS", 365)
+TAKEDOWN_LEGAL_HOLD_DAYS = env_int("TAKEDOWN_LEGAL_HOLD_DAYS", 1095)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

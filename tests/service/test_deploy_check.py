@@ -10,6 +10,8 @@ import os
 import secrets
 import subprocess
 
+from cryptography.fernet import Fernet
+
 from tests.servers import PYTHON, ROOT
 
 # Every variable a production deployment sets (README, "Settings"). The secret values shown
@@ -31,6 +33,8 @@ PRODUCTION_ENVIRONMENT = {
     "TAKEDOWN_S3_REGION": "eu-central-1",
     "TAKEDOWN_S3_ACCESS_KEY_ID": "<access key id>",
     "TAKEDOWN_S3_SECRET_ACCESS_KEY": "<secret access key>",
+    # Fernet keys, newest first, for identity documents at rest (see README, "Evidence").
+    "TAKEDOWN_EVIDENCE_KEYS": "<Fernet key>",
     "EMAIL_HOST": "smtp.platform.example",
     "EMAIL_PORT": "587",
     "EMAIL_HOST_USER": "takedown",
@@ -62,7 +66,11 @@ def check_deploy(environment: dict, tmp_path) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_finds_no_issue_with_the_documented_production_environment(tmp_path):
-    environment = {**PRODUCTION_ENVIRONMENT, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    environment = {
+        **PRODUCTION_ENVIRONMENT,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "TAKEDOWN_EVIDENCE_KEYS": Fernet.generate_key().decode(),
+    }
 
     result = check_deploy(environment, tmp_path)
 
@@ -77,6 +85,8 @@ def test_check_deploy_fails_on_the_embedded_default(tmp_path):
     assert result.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stderr
+    # No encryption key for identity documents: the development key under var/ is refused.
+    assert "takedown.E002" in result.stderr
 
 
 def test_production_does_not_serve_the_demo_platform(tmp_path):

@@ -1,0 +1,214 @@
+"""Evidence privacy: every staff view of a person's documents or photos is logged on the case,
+identity and authorisation documents are encrypted at rest under rotatable keys, and only staff
+with the explicit permission (or, if the policy allows, the claim) see identity documents."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.urls import reverse
+
+from cases.models import ActionLog
+from notices.models import EvidenceFile
+
+from .conftest import api_as, jpeg_bytes, upload, web_as
+from .test_access import claim, clinic_post, fast_setup, file_notice  # noqa: F401 - fixtures
+
+ID_CARD = jpeg_bytes((10, 20, 30))
+KEY_OLD = Fernet.generate_key().decode()
+KEY_NEW = Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def keys(settings):
+    settings.TAKEDOWN_EVIDENCE_KEYS = [KEY_OLD]
+    return settings
+
+
+@pytest.fixture
+def filed(anonymous_api, clinic_post, keys):  # noqa: F811
+    return file_notice(anonymous_api, clinic_post, identity_document=upload("id-card.jpg", ID_CARD))
+
+
+def identity_of(filed) -> EvidenceFile:
+    return filed.case.notice.evidence.get(kind=EvidenceFile.Kind.IDENTITY)
+
+
+def stored_bytes(evidence: EvidenceFile) -> bytes:
+    evidence.refresh_from_db()
+    with evidence.file.storage.open(evidence.file.name, "rb") as handle:
+        return handle.read()
+
+
+def served(client, evidence: EvidenceFile) -> bytes:
+    response = client.get(reverse("cases:evidence", args=[evidence.pk]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_each_staff_view_of_an_identity_document_is_logged_with_who_which_file_and_case(
+    filed, legal
+):
+    evidence = identity_of(filed)
+
+    served(web_as(legal), evidence)
+    api = api_as(legal).get(f"/api/v1/evidence/{evidence.pk}/")
+
+    assert api.status_code == 200
+    entries = list(ActionLog.objects.filter(case=filed.case, action="evidence_viewed"))
+    assert [(e.actor_id, e.actor_label) for e in entries] == [(legal.pk, legal.username)] * 2
+    assert [e.details["via"] for e in entries] == ["web", "api"]
+    for entry in entries:
+        assert entry.details["evidence_id"] == evidence.pk
+        assert entry.details["kind"] == "identity"
+        assert entry.details["sha256"] == evidence.sha256
+        assert entry.details["notice"] == filed.reference
+        assert entry.from_state == entry.to_state == filed.case.state
+        assert entry.created_at is not None
+
+
+def test_a_view_of_a_reference_photo_is_logged_but_not_one_of_the_platforms_snapshot(
+    filed, moderator_b
+):
+    photo = filed.case.notice.evidence.get(kind=EvidenceFile.Kind.REFERENCE_PHOTO)
+    snapshot = filed.case.notice.evidence.get(kind=EvidenceFile.Kind.REPORTED_SNAPSHOT)
+
+    served(web_as(moderator_b), photo)
+    served(web_as(moderator_b), snapshot)
+
+    logged = ActionLog.objects.filter(case=filed.case, action="evidence_viewed")
+    assert [(e.actor_label, e.details["kind"]) for e in logged] == [
+        ("moderator_b", "reference_photo")
+    ]
+
+
+def test_a_refused_view_is_not_logged_and_shows_nothing(filed, moderator_b):
+    evidence = identity_of(filed)
+
+    response = web_as(moderator_b).get(reverse("cases:evidence", args=[evidence.pk]))
+
+    assert response.status_code == 404
+    assert not ActionLog.objects.filter(action="evidence_viewed").exists()
+
+
+def test_identity_documents_are_encrypted_at_rest_and_served_as_uploaded(filed, legal):
+    evidence = identity_of(filed)
+    photo = filed.case.notice.evidence.get(kind=EvidenceFile.Kind.REFERENCE_PHOTO)
+
+    on_disk = stored_bytes(evidence)
+    shown = served(web_as(legal), evidence)
+
+    assert evidence.encrypted and not photo.encrypted
+    assert on_disk != shown and b"JFIF" not in on_disk and not evidence.file.name.endswith(".jpg")
+    assert Fernet(KEY_OLD).decrypt(on_disk) == shown
+    assert hashlib.sha256(shown).hexdigest() == evidence.sha256
+    assert shown[:2] == b"\xff\xd8"  # the re-encoded JPEG, as uploaded
+    assert stored_bytes(photo)[:2] == b"\xff\xd8"  # photos are not encrypted
+
+
+def test_an_agents_authorisation_document_is_encrypted_too(anonymous_api, clinic_post, keys):  # noqa: F811
+    pdf = b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+    filed = file_notice(
+        anonymous_api,
+        clinic_post,
+        relationship="agent",
+        authorization_document=upload("mandate.pdf", pdf, "application/pdf"),
+    )
+    mandate = filed.case.notice.evidence.get(kind=EvidenceFile.Kind.AUTHORIZATION)
+
+    assert mandate.encrypted
+    assert Fernet(KEY_OLD).decrypt(stored_bytes(mandate)) == pdf
+
+
+def test_rotating_the_keys_keeps_files_readable_and_reencrypts_them(filed, legal, keys):
+    evidence = identity_of(filed)
+    old_name = evidence.file.name
+    original = served(web_as(legal), evidence)
+
+    keys.TAKEDOWN_EVIDENCE_KEYS = [KEY_NEW, KEY_OLD]
+    assert served(web_as(legal), evidence) == original  # readable before the rotation runs
+    out = io.StringIO()
+    call_command("rotate_evidence_keys", stdout=out)
+    again = io.StringIO()
+    call_command("rotate_evidence_keys", stdout=again)
+
+    rotated = stored_bytes(evidence)
+    assert "Re-encrypted 1 file(s)" in out.getvalue()
+    assert "Re-encrypted 0 file(s) under the newest key; 1 already were." in again.getvalue()
+    assert Fernet(KEY_NEW).decrypt(rotated) == original
+    with pytest.raises(InvalidToken):
+        Fernet(KEY_OLD).decrypt(rotated)
+    assert evidence.file.name != old_name
+    assert not evidence.file.storage.exists(old_name)
+    keys.TAKEDOWN_EVIDENCE_KEYS = [KEY_NEW]  # the old key can go now
+    assert served(web_as(legal), evidence) == original
+
+
+def test_a_file_no_configured_key_opens_is_refused_rather_than_served_garbled(filed, legal, keys):
+    keys.TAKEDOWN_EVIDENCE_KEYS = [KEY_NEW]
+
+    with pytest.raises(Exception, match="None of the keys in TAKEDOWN_EVIDENCE_KEYS"):
+        web_as(legal).get(reverse("cases:evidence", args=[identity_of(filed).pk]))
+
+
+@pytest.mark.parametrize("with_claim", [True, False])
+def test_the_claim_holder_sees_identity_documents_only_when_the_policy_allows(
+    filed, moderator_a, settings, with_claim
+):
+    settings.TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = with_claim
+    claim(moderator_a, filed.case)
+
+    response = web_as(moderator_a).get(reverse("cases:evidence", args=[identity_of(filed).pk]))
+    page = web_as(moderator_a).get(reverse("cases:detail", args=[filed.case.pk]))
+
+    assert response.status_code == (200 if with_claim else 404)
+    assert ("identity document</a>" in page.content.decode()) is with_claim
+
+
+def test_a_moderator_without_the_permission_gets_404_and_with_it_sees_the_document(
+    filed, moderator_b, settings
+):
+    settings.TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = False
+    evidence = identity_of(filed)
+    url = reverse("cases:evidence", args=[evidence.pk])
+
+    refused = web_as(moderator_b).get(url)
+    api_refused = api_as(moderator_b).get(f"/api/v1/evidence/{evidence.pk}/")
+    listed = api_as(moderator_b).get(f"/api/v1/cases/{filed.case.pk}/").json()["evidence"]
+    moderator_b.user_permissions.add(
+        Permission.objects.get(codename="view_identity_document", content_type__app_label="notices")
+    )
+    moderator_b.refresh_from_db()
+
+    assert refused.status_code == 404 and api_refused.status_code == 404
+    assert "identity" not in {e["kind"] for e in listed}
+    assert web_as(moderator_b).get(url).status_code == 200
+
+
+def test_legal_and_admin_hold_the_identity_permission_and_moderators_do_not(
+    legal, admin_user, moderator_a
+):
+    assert legal.has_perm("notices.view_identity_document")
+    assert admin_user.has_perm("notices.view_identity_document")
+    assert not moderator_a.has_perm("notices.view_identity_document")
+
+
+def test_without_keys_a_development_key_is_created_under_var_with_a_warning(
+    settings, tmp_path, caplog
+):
+    from notices import crypto
+
+    settings.TAKEDOWN_EVIDENCE_KEYS = []
+    settings.VAR_DIR = tmp_path
+
+    token = crypto.encrypt(b"identity")
+
+    key_file = tmp_path / crypto.DEV_KEY_FILE
+    assert Fernet(key_file.read_bytes()).decrypt(token) == b"identity"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert "TAKEDOWN_EVIDENCE_KEYS is not set" in caplog.text
