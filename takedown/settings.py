@@ -5,6 +5,7 @@ Celery tasks executed eagerly in-process, e-mail to the console and the built-in
 platform. Every name read here is listed in the README's settings table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from .env import database_from_url, env_bool, env_int, env_list, env_str
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "notices",
     "cases",
     "demo_platform",
@@ -46,8 +50,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "takedown.security.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "takedown.urls"
@@ -86,6 +95,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in (site and admin) before the password is tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:queue"
@@ -182,6 +196,48 @@ if env_bool("TAKEDOWN_HTTPS", False):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy: scripts and styles only from our own static files, nothing inline,
+# no plugins, no framing. Pages needing more (the API docs) widen it per view.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in lockout (django-axes): after TAKEDOWN_LOGIN_FAILURE_LIMIT failed sign-ins for one
+# username from one address, that pair is refused for TAKEDOWN_LOGIN_LOCKOUT_MINUTES (the
+# site's sign-in and the admin's). Counted in the shared cache when TAKEDOWN_CACHE_URL is set
+# (Redis: every web process sees the same count), else in the database (axes' own tables).
+AXES_FAILURE_LIMIT = env_int("TAKEDOWN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TAKEDOWN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if _cache_url
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "takedown.security.client_ip"
+AXES_VERBOSE = False
+
+# Second factor for staff (django-otp, TOTP). Staff may always enrol a device; with
+# TAKEDOWN_REQUIRE_OTP_FOR_STAFF=true, staff pages, the staff API (signed in) and the admin
+# need a device verified in this session.
+TAKEDOWN_REQUIRE_OTP_FOR_STAFF = env_bool("TAKEDOWN_REQUIRE_OTP_FOR_STAFF", False)
+OTP_TOTP_ISSUER = env_str("TAKEDOWN_OTP_ISSUER", "takedown")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

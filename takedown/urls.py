@@ -1,15 +1,24 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import security, views
+
+# The API docs (Swagger UI, served from our static files) load their script from a URL of
+# their own; the interface sets styles inline and shows data: images.
+api_docs = csp_update({"style-src": ["'unsafe-inline'"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="schema")
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/second-factor/", security.verify, name="verify-second-factor"),
+    path("accounts/second-factor/enrol/", security.enrol, name="enrol-second-factor"),
     path("admin/", admin.site.urls),
     path("notices/", include("notices.urls")),
     path("staff/", include("cases.urls")),
@@ -18,7 +27,7 @@ urlpatterns = [
     path("api/v1/", include("cases.api_urls")),
     path("api/v1/", include("staydown.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]
 
 # The built-in demo platform (its pages and its moderation API) is served only when enabled:
