@@ -446,6 +446,14 @@ TAKEDOWN_PLATFORM_API_URL = env_str("TAKEDOWN_PLATFORM_API_URL")
 TAKEDOWN_PLATFORM_API_SECRET = env_str("TAKEDOWN_PLATFORM_API_SECRET")
 TAKEDOWN_PLATFORM_CONNECT_TIMEOUT = float(env_str("TAKEDOWN_PLATFORM_CONNECT_TIMEOUT", "3"))
 TAKEDOWN_PLATFORM_READ_TIMEOUT = float(env_str("TAKEDOWN_PLATFORM_READ_TIMEOUT", "10"))
+# The adapter connects only to public addresses: the API host is resolved, every answer must
+# be public (not loopback, private, link-local...), and the connection goes to that address.
+# Networks listed here are allowed too: loopback in the embedded default (the demo platform and
+# the tests' local servers run on this machine), none in production unless listed.
+TAKEDOWN_PLATFORM_ALLOWED_NETWORKS = env_list(
+    "TAKEDOWN_PLATFORM_ALLOWED_NETWORKS",
+    ["127.0.0.0/8", "::1/128"] if TAKEDOWN_DEMO_PLATFORM else [],
+)
 # Platform measures: attempts before a measure is marked failed, and the backoff cap.
 TAKEDOWN_MEASURE_MAX_RETRIES = env_int("TAKEDOWN_MEASURE_MAX_RETRIES", 5)
 TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX = env_int("TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX", 300)

@@ -9,14 +9,21 @@ whether a later retry may succeed.
 takedown never fetches a reported URL itself: a URL is only checked against
 TAKEDOWN_PLATFORM_HOSTS and handed to the platform's ``/resolve``; images come from the
 platform's API, never from an address found in a notice or in a platform's answer.
+
+The API's host is resolved before every request and every address it resolves to must be
+public (or in TAKEDOWN_PLATFORM_ALLOWED_NETWORKS); the connection then goes to that checked
+address (TLS still verifies the host name), so a DNS answer that changes between the check and
+the connection cannot lead it elsewhere. Redirects are never followed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
+import socket
 import threading
 import time
 from urllib.parse import quote, urlsplit
@@ -56,26 +63,88 @@ READ_CHUNK_BYTES = 64 * 1024
 MAX_ANSWER_BYTES = 1024 * 1024
 USER_AGENT = "takedown-platform-adapter/1"
 
-_pools: dict[int, urllib3.PoolManager] = {}
+_pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool() -> urllib3.PoolManager:
-    """One connection pool per process: shared by threads, never inherited over a fork (a
-    Celery worker's children must not share their parent's sockets)."""
+def _pool(scheme: str, host: str, port: int, address: str) -> urllib3.HTTPConnectionPool:
+    """One connection pool per process and checked address: shared by threads, never inherited
+    over a fork (a Celery worker's children must not share their parent's sockets). HTTPS
+    connections to the address still verify the certificate against the host name."""
     pid = os.getpid()
+    key = (pid, scheme, host, port, address)
     with _pools_lock:
-        if pid not in _pools:
+        if any(other[0] != pid for other in _pools):
             _pools.clear()
-            _pools[pid] = urllib3.PoolManager(retries=False, maxsize=10)
-        return _pools[pid]
+        if key not in _pools:
+            if scheme == "https":
+                _pools[key] = urllib3.HTTPSConnectionPool(
+                    address,
+                    port,
+                    retries=False,
+                    maxsize=10,
+                    server_hostname=host,
+                    assert_hostname=host,
+                )
+            else:
+                _pools[key] = urllib3.HTTPConnectionPool(address, port, retries=False, maxsize=10)
+        return _pools[key]
+
+
+def _allowed_networks() -> list:
+    return [
+        ipaddress.ip_network(network.strip(), strict=False)
+        for network in settings.TAKEDOWN_PLATFORM_ALLOWED_NETWORKS
+        if network.strip()
+    ]
+
+
+def address_refusal(address: str) -> str | None:
+    """Why takedown must not connect to ``address`` (None: it may). Public addresses are
+    fine; loopback, private, link-local, shared, reserved and multicast ones only when they
+    are in TAKEDOWN_PLATFORM_ALLOWED_NETWORKS."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in _allowed_networks()):
+        return None
+    for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return f"a {kind.replace('_', '-')} address"
+    if not ip.is_global:
+        return "not a public address"
+    return None
+
+
+def resolve_public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: every address the name resolves to must be
+    allowed (one bad answer refuses them all), and the first one is used."""
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise PlatformError(
+            f"could not resolve the platform's host {host} ({_shorten(error)})", transient=True
+        ) from error
+    addresses = list(dict.fromkeys(answer[4][0] for answer in answers))
+    if not addresses:
+        raise PlatformError(f"the platform's host {host} has no address", transient=True)
+    for address in addresses:
+        refusal = address_refusal(address)
+        if refusal:
+            raise PlatformError(
+                f"the platform's host {host} resolves to {address}, {refusal}: takedown "
+                "connects only to public addresses (or to TAKEDOWN_PLATFORM_ALLOWED_NETWORKS).",
+                transient=False,
+            )
+    return addresses[0]
 
 
 def close_connections() -> None:
     """Close this process's idle connections to the platform (a server going away, tests)."""
     with _pools_lock:
         for pool in _pools.values():
-            pool.clear()
+            pool.close()
+        _pools.clear()
 
 
 def notification_idempotency_key(content_id: str, subject: str, body: str) -> str:
@@ -105,7 +174,15 @@ class HttpPlatformAdapter(PlatformAdapter):
                 f"TAKEDOWN_PLATFORM_API_URL={api_url!r} is not an http(s) base URL without a "
                 "query string, e.g. https://moderation.platform.example/v1."
             )
-        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._scheme = parts.scheme
+        try:
+            self._host = parts.hostname or ""
+            self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TAKEDOWN_PLATFORM_API_URL={api_url!r} has an invalid port."
+            ) from None
+        self._host_header = parts.netloc.rsplit("@", 1)[-1]
         # The base path is part of what is signed: the platform sees the full request path.
         self._base_path = parts.path.rstrip("/")
         self._secret = secret
@@ -249,6 +326,7 @@ class HttpPlatformAdapter(PlatformAdapter):
         full_path = self._base_path + path
         timestamp = str(int(time.time()))
         headers = {
+            "Host": self._host_header,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
             signing.TIMESTAMP_HEADER: timestamp,
@@ -260,10 +338,11 @@ class HttpPlatformAdapter(PlatformAdapter):
             headers["Content-Type"] = "application/json"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        address = resolve_public_address(self._host, self._port)
         try:
-            response = _pool().request(
+            response = _pool(self._scheme, self._host, self._port, address).urlopen(
                 method,
-                self._origin + full_path,
+                full_path,
                 body=body or None,
                 headers=headers,
                 timeout=self._timeout,
