@@ -9,6 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+# ISO 3166-1 alpha-2: where a measure may apply (a decision's territorial scope).
+_COUNTRY_CODES_TEXT = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+"""
+COUNTRY_CODES = frozenset(_COUNTRY_CODES_TEXT.split())
+
 PRC = "prc"
 DMCA = "dmca"
 POLICIES = (PRC, DMCA)
@@ -71,41 +85,45 @@ def appeal_right(
     *,
     party: str,
     decision_outcome: str | None,
-    decision_is_appeal_outcome: bool,
     told_at: datetime | None,
     now: datetime,
     window_days: int,
     already_appealed: bool,
     appeal_open: bool,
+    decided_on_appeal: bool = False,
 ) -> AppealRight:
     """May ``party`` ("complainant" or "uploader") appeal the case's latest decision now?
 
-    One appeal per party per decision, within the window from when the party was told of it;
-    no appeal against an appeal decision (that is final internally; out-of-court settlement
-    and the courts remain), none while another appeal is open, none against a request for
-    information, and an uploader only against an uphold (a rejection did not affect them).
+    Each party appeals at most once per case, within the window from when it was told of the
+    decision; none while another appeal is open, none against a request for information, and
+    an uploader only against a decision that restricted their content. A decision taken on
+    one party's appeal may still be appealed by the other party, whom it may affect for the
+    first time; for the appellant it is final within the platform.
     """
     if decision_outcome is None or told_at is None:
         return AppealRight(False, "There is no decision to appeal yet.")
     if decision_outcome == "request_info":
-        return AppealRight(
-            False, "A request for information is not a decision that can be appealed."
-        )
+        return AppealRight(False, "A request for information cannot be appealed.")
     if party == "uploader" and decision_outcome != "uphold":
         return AppealRight(False, "Only a decision that restricted your content can be appealed.")
-    if decision_is_appeal_outcome:
-        return AppealRight(
-            False,
-            "This decision was taken on appeal and is final within the platform; you may still "
-            "use an out-of-court dispute settlement body or go to court.",
-        )
     if appeal_open:
         return AppealRight(False, "An appeal on this case is already being reviewed.")
     if already_appealed:
-        return AppealRight(False, "You have already appealed this decision.")
+        if decided_on_appeal:
+            return AppealRight(
+                False,
+                "This decision was taken on your appeal and is final within the platform; you "
+                "may still use a certified out-of-court dispute settlement body or go to court.",
+            )
+        return AppealRight(False, "You have already appealed in this case.")
     closes_at = told_at + timedelta(days=window_days)
     if now >= closes_at:
         return AppealRight(
             False, f"The appeal period ended on {closes_at:%Y-%m-%d}.", closes_at=closes_at
         )
     return AppealRight(True, closes_at=closes_at)
+
+
+def invalid_country_codes(codes: list[str]) -> list[str]:
+    """The entries of a territorial scope that are not ISO 3166-1 alpha-2 country codes."""
+    return [c for c in codes if not isinstance(c, str) or c.upper() not in COUNTRY_CODES]

@@ -32,7 +32,7 @@ from .models import (
     UploaderAccess,
 )
 from .roles import Actor
-from .services import case_transition, live_measures, open_appeal, restore_rows
+from .services import TRANSITIONS, case_transition, live_measures, open_appeal, restore_rows
 
 # --- the uploader's private link --------------------------------------------------------------
 
@@ -72,6 +72,7 @@ def counter_notice_file(
     """The uploader contests the measure on their content. It needs preliminary evidence and
     their real identity (art. 1196; under the DMCA policy also address, phone and consent to
     jurisdiction); it is forwarded to the complainant, and the waiting period starts."""
+    _refuse_for_the_party(Case.objects.get(pk=access.case_id), "counter_notice")
     dmca = settings.TAKEDOWN_COUNTER_NOTICE_POLICY == policy.DMCA
     errors: dict = {}
     name = _required_text(fields, "name", "Your full legal name", errors)
@@ -104,6 +105,7 @@ def counter_notice_file(
     created: dict = {}
 
     def check(case: Case) -> None:
+        _refuse_for_the_party(case, "counter_notice")
         if CounterNotice.objects.filter(access=access).exists():
             raise Conflict("You have already sent a counter-notice on this case.")
         if not live_measures(case).filter(item__in=uploader_items(access)).exists():
@@ -183,6 +185,8 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
         errors["files"] = ["Attach the proof (the complaint, the court filing or its receipt)."]
     if errors:
         raise InvalidInput("The proof is incomplete; nothing was sent.", field_errors=errors)
+
+    _refuse_for_the_party(Case.objects.get(pk=case_id), "legal_action_proof")
 
     def apply(case: Case) -> list[str]:
         for upload in files:
@@ -343,30 +347,39 @@ def appeal_right_for(
     case: Case, party: str, access: UploaderAccess | None = None, now=None
 ) -> policy.AppealRight:
     decision = appealable_decision(case)
-    if decision is None:
-        return policy.appeal_right(
-            party=party,
-            decision_outcome=None,
-            decision_is_appeal_outcome=False,
-            told_at=None,
-            now=now or timezone.now(),
-            window_days=settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
-            already_appealed=False,
-            appeal_open=False,
-        )
-    appeals = case.appeals.filter(appealed_decision=decision, party=party)
+    appeals = case.appeals.filter(party=party)
     if access is not None:
         appeals = appeals.filter(uploader_access=access)
     return policy.appeal_right(
         party=party,
-        decision_outcome=decision.outcome,
-        decision_is_appeal_outcome=decision.appeal_id is not None,
-        told_at=_told_at(case, decision, party, access),
+        decision_outcome=decision.outcome if decision else None,
+        told_at=_told_at(case, decision, party, access) if decision else None,
         now=now or timezone.now(),
         window_days=settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
         already_appealed=appeals.exists(),
         appeal_open=open_appeal(case) is not None,
+        decided_on_appeal=bool(decision and decision.appeal_id),
     )
+
+
+# Why a party's action is not open, in their words rather than the state machine's.
+NOT_NOW = {
+    "appeal": "An appeal is not possible while the case is {state}.",
+    "legal_action_proof": (
+        "Proof of legal action is needed only while the waiting period after the uploader's "
+        "counter-notice runs; this case is {state}."
+    ),
+    "counter_notice": "A counter-notice is not possible while the case is {state}.",
+}
+
+
+def _refuse_for_the_party(case: Case, action: str, party: str = "", access=None) -> None:
+    if action == "appeal":
+        right = appeal_right_for(case, party, access)
+        if not right.allowed:
+            raise Conflict(right.reason)
+    if (case.state, action) not in TRANSITIONS:
+        raise Conflict(NOT_NOW[action].format(state=case.get_state_display().lower()))
 
 
 def appeal_file(
@@ -379,11 +392,10 @@ def appeal_file(
         raise InvalidInput(message, field_errors={"statement": [message]})
     actor = Actor.uploader() if party == Appeal.Party.UPLOADER else Actor.complainant()
     created: dict = {}
+    _refuse_for_the_party(Case.objects.get(pk=case_id), "appeal", party, access)
 
     def check(case: Case) -> None:
-        right = appeal_right_for(case, party, access)
-        if not right.allowed:
-            raise Conflict(right.reason)
+        _refuse_for_the_party(case, "appeal", party, access)
 
     def apply(case: Case) -> list[str]:
         created["appeal"] = Appeal.objects.create(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from notices.models import Measure, ReportedItem
 from takedown.enqueue import enqueue_on_commit
 
+from . import policy
 from .actionlog import log_append
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
 from .models import RESTORE, Appeal, Case, Decision, PlatformMeasure, State
@@ -292,20 +293,33 @@ def _territorial_scope(scope) -> list[str]:
     if scope in (None, ""):
         return list(settings.TAKEDOWN_TERRITORIAL_SCOPE)
     codes = scope if isinstance(scope, list) else [scope]
-    bad = [c for c in codes if not (isinstance(c, str) and len(c) == 2 and c.isalpha())]
+    bad = policy.invalid_country_codes(codes)
     if bad:
-        message = "territorial_scope must be a list of two-letter country codes (ISO 3166-1)."
+        message = (
+            f"territorial_scope must list ISO 3166-1 alpha-2 country codes; not a country code: "
+            f"{', '.join(map(str, bad))}."
+        )
         raise InvalidInput(message, field_errors={"territorial_scope": [message]})
     return sorted({c.upper() for c in codes})
 
 
-def redress_text() -> str:
+def redress_text(*, on_appeal: bool = False) -> str:
     """The redress the parties are told of with every decision (DSA arts. 17(3)(f), 20, 21)."""
     days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
+    outside = (
+        "You may also refer it to a certified out-of-court dispute settlement body, or go to court."
+    )
+    if on_appeal:
+        return (
+            "This decision was taken on appeal by a reviewer other than the one who took the "
+            "first decision. It is final within the platform for the party who appealed; the "
+            f"other party may appeal it once, free of charge, within {days} days (complainants "
+            f"on their tracking page, uploaders at their private link). {outside}"
+        )
     return (
-        f"You may appeal this decision free of charge within {days} days through your private "
-        "link (internal complaint, decided by a different reviewer). You may also refer it to "
-        "a certified out-of-court dispute settlement body, or go to court."
+        f"You may appeal this decision once, free of charge, within {days} days: complainants "
+        "on their tracking page, uploaders at their private link. It is decided by a reviewer "
+        f"other than the one who took this decision. {outside}"
     )
 
 
@@ -351,6 +365,24 @@ def _appeal_reviewer_check(case: Case, actor: Actor) -> Appeal | None:
     return appeal
 
 
+def _refuse_lifting_other_uploaders(case: Case, appeal: Appeal) -> None:
+    """An uploader's appeal concerns their own content: rejecting the notice on it would also
+    lift the measures on other uploaders' content, who did not appeal."""
+    if appeal.party != Appeal.Party.UPLOADER:
+        return
+    from .redress import uploader_items
+
+    theirs = list(uploader_items(appeal.uploader_access).values_list("pk", flat=True))
+    if live_measures(case).exclude(item__in=theirs).exists():
+        ids = ", ".join(str(pk) for pk in theirs)
+        message = (
+            "This appeal is by one uploader, and the case restricts other uploaders' content "
+            "too: rejecting would lift their measures as well. To grant the appeal, uphold with "
+            f'items, giving "measure": "none" for the appellant\'s items ({ids}).'
+        )
+        raise InvalidInput(message, field_errors={"outcome": [message]})
+
+
 def case_decide(
     *,
     case_id: int,
@@ -392,6 +424,8 @@ def case_decide(
         created["appeal"] = _appeal_reviewer_check(case, actor)
         if created["appeal"] is not None:
             details["appeal_id"] = created["appeal"].pk
+            if action == "reject":
+                _refuse_lifting_other_uploaders(case, created["appeal"])
         _require_own_live_claim(case, actor)
         if action == "uphold":
             created["measures"] = _measures_by_item(case, measure, items)
@@ -413,7 +447,7 @@ def case_decide(
             # only orders the queue and informs the reviewer.
             automated_detection=False,
             automated_decision=False,
-            redress=redress_text() if action != "request_info" else "",
+            redress=redress_text(on_appeal=appeal is not None) if action != "request_info" else "",
             manifestly_unfounded=manifestly_unfounded,
             appeal=appeal,
         )

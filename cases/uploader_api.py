@@ -23,6 +23,10 @@ UPLOADER_TOKEN_PARAMETER = OpenApiParameter(
     description="The private token from the message that told the uploader of the measure.",
 )
 MAX_EVIDENCE_FILES = 5
+EVIDENCE_REQUIRED = (
+    "Attach preliminary evidence that your use is lawful (for example the person's consent or "
+    "a licence)."
+)
 
 
 def access_for_request(request, reference: str):
@@ -44,6 +48,14 @@ def clean_evidence(files, field: str = "evidence") -> list:
         except UploadRejected as error:
             raise InvalidInput(str(error), field_errors={field: [str(error)]}) from None
     return cleaned
+
+
+def form_with_files(request, field: str) -> dict:
+    """The form's fields, with every file sent as ``field`` as a list (any body: an empty or
+    non-multipart request gives no files, and the serializer says what is missing)."""
+    data = {key: request.data.get(key) for key in request.data if key != field}
+    data[field] = request.FILES.getlist(field)
+    return data
 
 
 class UploaderCaseSerializer(serializers.Serializer):
@@ -71,7 +83,15 @@ class CounterNoticeSerializer(serializers.Serializer):
     )
     consent_to_jurisdiction = serializers.BooleanField(required=False, default=False)
     signature = serializers.CharField(max_length=200)
-    evidence = serializers.ListField(child=serializers.FileField(), required=False)
+    evidence = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=False,
+        help_text="Preliminary evidence that your use is lawful: 1 to 5 PDF or image files.",
+        error_messages={
+            "required": EVIDENCE_REQUIRED,
+            "empty": EVIDENCE_REQUIRED,
+        },
+    )
 
 
 class AppealSerializer(serializers.Serializer):
@@ -108,9 +128,7 @@ class UploaderCounterNoticeAPI(_UploaderAPI):
     )
     def post(self, request, reference):
         access = access_for_request(request, reference)
-        data = request.data.copy()
-        data.setlist("evidence", request.FILES.getlist("evidence"))
-        serializer = CounterNoticeSerializer(data=data)
+        serializer = CounterNoticeSerializer(data=form_with_files(request, "evidence"))
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         evidence = clean_evidence(fields.pop("evidence", []))

@@ -8,7 +8,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from .models import OutboundEmail
@@ -17,9 +18,12 @@ logger = logging.getLogger(__name__)
 
 
 def render_message(template: str, context: dict) -> tuple[str, str]:
-    """Render ``emails/<template>.txt``: the first line is the subject, the rest the body."""
-    text = render_to_string(
-        f"emails/{template}.txt", {"site_url": settings.TAKEDOWN_SITE_URL, **context}
+    """Render ``emails/<template>.txt``: the first line is the subject, the rest the body.
+
+    Plain text, so nothing is HTML-escaped (an apostrophe stays an apostrophe)."""
+    compiled = get_template(f"emails/{template}.txt").template
+    text = compiled.render(
+        Context({"site_url": settings.TAKEDOWN_SITE_URL, **context}, autoescape=False)
     )
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"

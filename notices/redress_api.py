@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 
 from cases import redress
 from cases.models import Appeal
-from cases.uploader_api import AppealSerializer, clean_evidence
+from cases.uploader_api import AppealSerializer, clean_evidence, form_with_files
 
 from .api import TRACKING_TOKEN_PARAMETER, notice_for_request
 from .authentication import OrganisationTokenAuthentication
+from .models import Notice
 from .selectors import notice_case, tracking_view
 from .serializers import TrackedNoticeSerializer
 from .throttles import TrackingThrottle
@@ -73,9 +74,7 @@ class NoticeLegalActionAPI(_RedressAPI):
     )
     def post(self, request, reference):
         notice = notice_for_request(request, reference)
-        data = request.data.copy()
-        data.setlist("files", request.FILES.getlist("files"))
-        serializer = LegalActionProofSerializer(data=data)
+        serializer = LegalActionProofSerializer(data=form_with_files(request, "files"))
         serializer.is_valid(raise_exception=True)
         files = clean_evidence(serializer.validated_data.get("files", []), field="files")
         redress.legal_action_proof(
@@ -83,4 +82,5 @@ class NoticeLegalActionAPI(_RedressAPI):
             message=serializer.validated_data["message"],
             files=files,
         )
+        notice = Notice.objects.get(pk=notice.pk)  # the case as it is now
         return Response(TrackedNoticeSerializer(tracking_view(notice)).data)

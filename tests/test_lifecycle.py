@@ -44,11 +44,15 @@ class Story:
 
     # --- the complainant ---------------------------------------------------------------------
 
-    def file(self, email="mei.lin@example.com", expect=201):
+    def file(self, email="mei.lin@example.com", expect=201, also_pack=False):
         post = posts_by_role("clinic")[0]
+        reported = [post_url(post)]
+        if also_pack:
+            self.pack_post = posts_by_role("pack")[0]
+            reported.append(post_url(self.pack_post))
         self.response = self.public.post(
             "/api/v1/notices/",
-            notice_payload([post_url(post)], notifier_email=email),
+            notice_payload(reported, notifier_email=email),
             format="multipart",
         )
         assert self.response.status_code == expect, self.response.json()
@@ -106,7 +110,7 @@ class Story:
             {
                 "name": "Glow Clinic Ltd, by Zhang Wei",
                 "email": "legal@glow.example",
-                "statement": "The customer consented to the use of her photo.",
+                "statement": "The customer's written consent covers this use.",
                 "good_faith": "true",
                 "signature": "Zhang Wei",
                 "evidence": [upload("consent.pdf", PDF, "application/pdf")],
@@ -302,7 +306,7 @@ def test_the_counter_notice_is_forwarded_without_the_complainants_contact_detail
     assert "mei.lin@example.com" not in message.body and "Mei Lin" not in message.body
     story.counter_notice()
     forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
-    assert "The customer consented" in forwarded.body
+    assert "The customer's written consent" in forwarded.body  # plain text, not escaped
     assert "court" in forwarded.body and "2026-11-17" in forwarded.body  # 15 days on
 
 
@@ -580,3 +584,68 @@ def test_the_complainant_sends_proof_and_appeals_from_the_tracking_page(story):
     assert (
         CommitClient().post(f"/notices/track/{story.notice.reference}/appeal/").status_code == 404
     )
+
+
+def test_an_empty_counter_notice_or_proof_is_a_400_not_a_crash(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    client = CommitAPIClient()
+    reference = story.notice.reference
+    countered = client.post(
+        f"/api/v1/uploader/cases/{reference}/counter-notice/",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    proof = client.post(
+        f"/api/v1/notices/{reference}/legal-action/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    )
+
+    assert countered.status_code == 400 and "statement" in countered.json()
+    assert proof.status_code == 400 and "message" in proof.json()
+    story.state("actioned")
+
+
+def test_a_territorial_scope_must_name_real_countries(story):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", expect=400, territorial_scope=["DE", "XX"])
+    assert "XX" in story.response.json()["detail"]
+    story.state("in_review")
+    story.decide("moderator_a", "uphold", territorial_scope=["de", "FR"])
+    assert story.response.json()["territorial_scope"] == ["DE", "FR"]
+
+
+def test_parties_are_told_why_an_action_is_not_open_in_plain_words(story):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "reject")
+    story.appeal("complainant")
+    story.appeal("complainant", 409)
+    assert story.response.json()["detail"] == "An appeal on this case is already being reviewed."
+    story.proof(expect=409)
+    assert "waiting period after the uploader's counter-notice" in story.response.json()["detail"]
+
+
+def test_an_uploaders_appeal_cannot_lift_another_uploaders_measure(story):
+    story.file(also_pack=True)
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold")
+    story.appeal("uploader")
+    story.claim("moderator_b")
+    story.decide("moderator_b", "reject", expect=400)
+    assert "other uploaders" in story.response.json()["detail"]
+    story.state("appealed")
+
+    items = {i.content_id: i.pk for i in story.case.notice.items.all()}
+    clinic, pack = items[f"post-{story.post.pk}"], items[f"post-{story.pack_post.pk}"]
+    story.decide(
+        "moderator_b",
+        "uphold",
+        items=[{"id": clinic, "measure": "none"}, {"id": pack, "measure": "delete"}],
+    )
+    story.state("actioned")
+    story.post_is("live")
+    assert Post.objects.get(pk=story.pack_post.pk).state == "deleted"
+    # The complainant, who has not appealed, may appeal this appeal decision; the uploader may not.
+    story.appeal("uploader", 409)
+    assert "final within the platform" in story.response.json()["detail"]
+    story.appeal("complainant")

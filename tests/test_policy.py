@@ -44,7 +44,6 @@ def test_an_unknown_counter_notice_policy_is_refused():
 BASE = dict(
     party="complainant",
     decision_outcome="reject",
-    decision_is_appeal_outcome=False,
     told_at=NOW,
     now=NOW + timedelta(days=1),
     window_days=183,
@@ -61,9 +60,12 @@ BASE = dict(
         ({"decision_outcome": "request_info"}, False, "request for information"),
         ({"party": "uploader"}, False, "restricted your content"),
         ({"party": "uploader", "decision_outcome": "uphold"}, True, ""),
-        ({"decision_is_appeal_outcome": True}, False, "out-of-court"),
+        ({"already_appealed": True, "decided_on_appeal": True}, False, "out-of-court"),
+        # The other party, affected by an appeal decision for the first time, may appeal it.
+        ({"decided_on_appeal": True}, True, ""),
+        ({"party": "uploader", "decision_outcome": "uphold", "decided_on_appeal": True}, True, ""),
         ({"appeal_open": True}, False, "already being reviewed"),
-        ({"already_appealed": True}, False, "already appealed"),
+        ({"already_appealed": True}, False, "already appealed in this case"),
         ({"now": NOW + timedelta(days=183)}, False, "appeal period ended"),
         ({"now": NOW + timedelta(days=182, hours=23)}, True, ""),
     ],
