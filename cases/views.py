@@ -1,5 +1,6 @@
 """Staff pages: the review queue, a case with its evidence, and the private file view."""
 
+import datetime
 import io
 import json
 from functools import wraps
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import redress, services
-from .errors import CaseError
+from .errors import CaseError, InvalidInput
 from .evidence_access import can_see_documents, evidence_open
 from .measures import measure_retry
 from .models import Decision, PlatformMeasure, State, Verdict
@@ -86,11 +87,24 @@ def case_detail(request, pk):
             "claimed_by_me": case.claimed_by_id == request.user.pk,
             "outcomes": Decision.Outcome.choices,
             "ground_choices": _ground_choices(),
+            "default_scope": " ".join(settings.TAKEDOWN_TERRITORIAL_SCOPE),
             "open_appeal": services.open_appeal(case),
             "counter_notices": case.counter_notices.prefetch_related("evidence"),
             "can_resolve_dispute": bool(staff_roles(request.user) & {LEGAL, ADMIN}),
         },
     )
+
+
+def _date_or_none(text: str):
+    """The date typed in the form, None when left empty; anything else is refused."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date (YYYY-MM-DD).", field_errors={"ends_on": ["Not a date."]}
+        ) from None
 
 
 def _ground_choices() -> list:
@@ -148,6 +162,9 @@ def case_decide(request, pk):
             private_notes=request.POST.get("private_notes", ""),
             ground=request.POST.get("ground", ""),
             manifestly_unfounded=request.POST.get("manifestly_unfounded") == "on",
+            territorial_scope=request.POST.get("territorial_scope", "").replace(",", " ").split()
+            or None,
+            ends_on=_date_or_none(request.POST.get("ends_on", "")),
         )
 
     return _run(request, pk, decide, "Decision recorded.")

@@ -22,7 +22,19 @@ logger = logging.getLogger(__name__)
 # Measures that take an image down, and so bank it. A restore lifts one.
 BANKED_MEASURES = ("delete", "disconnect_link", "block")
 # The CSV columns, PDQ first so that tools reading "one hash per line" take the first field.
-CSV_COLUMNS = ("pdq", "quality", "reference", "measure", "added_at", "source", "note")
+# removed_at last: set only for an entry taken out of screening (exported with
+# --include-removed); such a line is imported as removed too, never as an active hash.
+CSV_COLUMNS = (
+    "pdq",
+    "quality",
+    "reference",
+    "measure",
+    "added_at",
+    "source",
+    "note",
+    "removed_at",
+)
+CSV_MEASURES = ("delete", "disconnect_link", "block")
 MAX_IMPORT_ERRORS_SHOWN = 10
 
 
@@ -127,13 +139,26 @@ def _parse_row(fields: list[str], line: int) -> dict:
         raise ValueError(f"line {line}: added_at must be an ISO 8601 date-time, not {added_at!r}.")
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_fixed_timezone(0))
+    measure = values.get("measure") or ""
+    if measure and measure not in CSV_MEASURES:
+        raise ValueError(
+            f"line {line}: measure must be one of {', '.join(CSV_MEASURES)} or empty, "
+            f"not {measure!r}."
+        )
+    removed = values.get("removed_at") or ""
+    removed_at = parse_datetime(removed) if removed else None
+    if removed and removed_at is None:
+        raise ValueError(f"line {line}: removed_at must be an ISO 8601 date-time, not {removed!r}.")
+    if removed_at is not None and timezone.is_naive(removed_at):
+        removed_at = timezone.make_aware(removed_at, timezone.get_fixed_timezone(0))
     return {
         "pdq": pdq,
         "quality": int(quality) if quality else None,
         "reference": (values.get("reference") or "")[:100],
-        "measure": (values.get("measure") or "")[:30],
+        "measure": measure,
         "added_at": parsed or timezone.now(),
         "note": (values.get("note") or "")[:200],
+        "removed_at": removed_at,
     }
 
 
@@ -194,6 +219,7 @@ def bank_export_csv(out, *, include_removed: bool = False, header: bool = True) 
                 entry.added_at.isoformat(),
                 entry.source,
                 entry.note,
+                entry.removed_at.isoformat() if entry.removed_at else "",
             )
         )
         count += 1

@@ -649,3 +649,28 @@ def test_an_uploaders_appeal_cannot_lift_another_uploaders_measure(story):
     story.appeal("uploader", 409)
     assert "final within the platform" in story.response.json()["detail"]
     story.appeal("complainant")
+
+
+def test_the_web_decision_form_records_scope_and_end_date(story):
+    from .conftest import web_as
+
+    story.file()
+    story.claim("moderator_a")
+    browser = web_as(story.users["moderator_a"])
+    item = story.case.notice.items.get()
+    form = {
+        "outcome": "uphold",
+        "ground": "portrait_right",
+        "reasons": "Her selfie as an advert.",
+        f"measure_{item.pk}": "block",
+        "territorial_scope": "cn, DE",
+        "ends_on": "2027-05-31",
+    }
+    bad = browser.post(f"/staff/cases/{story.case.pk}/decide/", {**form, "ends_on": "soon"})
+    assert bad.status_code == 302
+    story.state("in_review")
+    browser.post(f"/staff/cases/{story.case.pk}/decide/", form)
+
+    decision = story.case.decisions.get()
+    assert decision.territorial_scope == ["CN", "DE"]
+    assert str(decision.ends_on) == "2027-05-31"

@@ -15,7 +15,7 @@ from demo_platform.story_images import seed_posts
 from staydown import bank
 from staydown.index import HammingIndex, scan
 from staydown.models import BankEntry
-from staydown.services import bank_import_csv
+from staydown.services import BankImportError, bank_import_csv
 
 from .conftest import api_as, jpeg_bytes, notice_payload, post_url, posts_by_role, upload
 
@@ -207,10 +207,10 @@ def test_the_bank_csv_round_trips(db):
     exported = out.getvalue()
     lines = exported.splitlines()
 
-    assert lines[0] == "pdq,quality,reference,measure,added_at,source,note"
-    assert lines[1] == f"{HASH_A},100,TD-2026-000001,delete,2026-03-01T10:00:00+00:00,import,"
+    assert lines[0] == "pdq,quality,reference,measure,added_at,source,note,removed_at"
+    assert lines[1] == f"{HASH_A},100,TD-2026-000001,delete,2026-03-01T10:00:00+00:00,import,,"
     assert lines[2].startswith(f"{HASH_B},,partner-list-7,,")
-    assert lines[2].endswith(",import,from a partner list")
+    assert lines[2].endswith(",import,from a partner list,")
     # Importing the export again changes nothing; the same list in another bank is identical.
     assert bank_import_csv(text=exported) == {"imported": 0, "skipped": 3}
     BankEntry.objects.all().delete()
@@ -218,6 +218,25 @@ def test_the_bank_csv_round_trips(db):
     again = io.StringIO()
     call_command("staydown_export", stdout=again, stderr=io.StringIO())
     assert again.getvalue() == exported
+
+
+def test_a_removed_entry_is_exported_as_removed_and_stays_removed_on_import(db):
+    bank_import_csv(text=f"{HASH_A},100,TD-2026-000001,delete\n")
+    BankEntry.objects.update(removed_at="2026-04-01T00:00:00+00:00")
+    out = io.StringIO()
+    call_command("staydown_export", "--include-removed", stdout=out, stderr=io.StringIO())
+    line = out.getvalue().splitlines()[1]
+    assert line.endswith(",2026-04-01T00:00:00+00:00")
+
+    BankEntry.objects.all().delete()
+    bank_import_csv(text=out.getvalue())
+    assert BankEntry.objects.get().removed_at is not None
+
+
+def test_an_unknown_measure_refuses_the_file(db):
+    with pytest.raises(BankImportError, match="line 1: measure must be one of"):
+        bank_import_csv(text=f"{HASH_A},100,partner-1,explode\n")
+    assert not BankEntry.objects.exists()
 
 
 def test_a_csv_with_a_bad_line_imports_nothing_and_names_the_line(db, tmp_path):
