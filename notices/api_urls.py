@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, redress_api
+from . import api, erasure, redress_api
 
 urlpatterns = [
     path("notices/", api.NoticeCreateAPI.as_view(), name="api-notice-create"),
@@ -12,6 +12,9 @@ urlpatterns = [
     ),
     path(
         "notices/<str:reference>/info/", api.NoticeProvideInfoAPI.as_view(), name="api-notice-info"
+    ),
+    path(
+        "notices/<str:reference>/erase/", erasure.NoticeEraseAPI.as_view(), name="api-notice-erase"
     ),
     path(
         "notices/<str:reference>/appeal/",

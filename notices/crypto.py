@@ -20,6 +20,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 DEV_KEY_FILE = "evidence-dev.key"
+_warned: set[Path] = set()
 
 
 class EvidenceKeyError(Exception):
@@ -36,12 +37,15 @@ def _development_key() -> bytes:
     else:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(Fernet.generate_key())
-    logger.warning(
-        "TAKEDOWN_EVIDENCE_KEYS is not set: identity documents are encrypted with the "
-        "development key in %s. Set TAKEDOWN_EVIDENCE_KEYS in production.",
-        path,
-    )
-    return path.read_bytes().strip()
+    key = path.read_bytes().strip()
+    if path not in _warned:
+        _warned.add(path)
+        logger.warning(
+            "TAKEDOWN_EVIDENCE_KEYS is not set: identity documents are encrypted with the "
+            "development key in %s. Set TAKEDOWN_EVIDENCE_KEYS in production.",
+            path,
+        )
+    return key
 
 
 @lru_cache(maxsize=4)

@@ -7,3 +7,11 @@ from .mail import deliver
 def send_message(message_id: int) -> None:
     """Send a stored e-mail; after the retries it stays unsent and the sweeper tries again."""
     deliver(message_id=message_id)
+
+
+@shared_task
+def purge_expired_evidence() -> dict:
+    """Beat: delete the evidence files whose retention after their case closed has ended."""
+    from .retention import purge_expired_evidence as purge
+
+    return purge()

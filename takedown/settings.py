@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.enforce_deadlines",
         "schedule": float(env_int("TAKEDOWN_DEADLINE_SWEEP_SECONDS", 300)),
     },
+    "purge-expired-evidence": {
+        "task": "notices.tasks.purge_expired_evidence",
+        "schedule": float(env_int("TAKEDOWN_RETENTION_SWEEP_SECONDS", 3600)),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -1,0 +1,203 @@
+"""Retention and erasure: files are deleted from storage (not only marked) when their time
+after the case closed is up, or at once when the complainant asks; the rows stay as the record
+that they existed; every deletion is logged; nothing under legal hold is touched."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.utils import timezone
+
+from cases.models import ActionLog, Case
+from notices.models import EvidenceFile
+from notices.retention import purge_expired_evidence
+
+from .conftest import CommitAPIClient, CommitClient
+from .test_access import clinic_post, fast_setup, file_notice  # noqa: F401 - fixtures
+
+NOTICES = "/api/v1/notices/"
+
+
+@pytest.fixture
+def filed(anonymous_api, clinic_post):  # noqa: F811
+    return file_notice(anonymous_api, clinic_post)
+
+
+def files_of(filed) -> dict[str, EvidenceFile]:
+    return {e.kind: e for e in EvidenceFile.objects.filter(notice__reference=filed.reference)}
+
+
+def in_storage(evidence: EvidenceFile, name: str) -> bool:
+    return evidence.file.storage.exists(name)
+
+
+def withdraw(filed) -> None:
+    response = CommitAPIClient().post(
+        f"{NOTICES}{filed.reference}/withdraw/", HTTP_X_TRACKING_TOKEN=filed.token
+    )
+    assert response.status_code == 200, response.content
+
+
+def purge_after(days: int) -> dict:
+    with time_machine.travel(timezone.now() + timedelta(days=days), tick=False):
+        return purge_expired_evidence()
+
+
+def test_the_purge_deletes_each_kind_from_storage_when_its_time_is_up_and_logs_it(filed):
+    withdraw(filed)
+    before = files_of(filed)
+    names = {kind: e.file.name for kind, e in before.items()}
+    assert all(in_storage(e, names[k]) for k, e in before.items())
+
+    too_early = purge_after(89)
+    identity_due = purge_after(91)
+    after_90 = files_of(filed)
+    photo_kept = in_storage(before["reference_photo"], names["reference_photo"])
+    photos_due = purge_after(366)
+    after_365 = files_of(filed)
+
+    assert too_early == {"cases": 0, "files": 0}
+    assert identity_due == {"cases": 1, "files": 1}
+    assert not in_storage(before["identity"], names["identity"])
+    assert after_90["identity"].purged_at is not None
+    assert photo_kept and after_90["reference_photo"].purged_at is None
+    assert photos_due["files"] == 2
+    for kind in ("reference_photo", "reported_snapshot"):
+        assert not in_storage(before[kind], names[kind])
+    for kind, evidence in after_365.items():  # the record that each file existed stays
+        assert evidence.purged_at is not None and evidence.purge_reason == "retention"
+        assert (evidence.sha256, evidence.size) == (before[kind].sha256, before[kind].size)
+        assert evidence.file.name == ""
+    logged = ActionLog.objects.filter(case=filed.case, action="evidence_purged").order_by("pk")
+    assert [[f["kind"] for f in e.details["files"]] for e in logged] == [
+        ["identity"],
+        ["reference_photo", "reported_snapshot"],
+    ]
+    assert logged[0].actor_label == "system"
+    assert logged[0].details["files"][0]["sha256"] == before["identity"].sha256
+
+
+def test_nothing_is_purged_while_the_case_is_open(filed):
+    result = purge_after(1000)
+
+    assert result == {"cases": 0, "files": 0}
+    assert not EvidenceFile.objects.filter(purged_at__isnull=False).exists()
+
+
+def test_the_clock_starts_when_the_case_reaches_its_final_state(filed):
+    with time_machine.travel(timezone.now() + timedelta(days=50), tick=False):
+        withdraw(filed)
+
+    assert purge_after(100)["files"] == 0  # 50 days after the withdrawal
+    assert purge_after(142)["files"] == 1
+
+
+def test_a_purged_file_is_no_longer_served_and_not_listed(filed, legal):
+    from .conftest import api_as, web_as
+
+    withdraw(filed)
+    identity = files_of(filed)["identity"]
+    purge_after(91)
+
+    response = web_as(legal).get(f"/staff/evidence/{identity.pk}/")
+    listed = api_as(legal).get(f"/api/v1/cases/{filed.case.pk}/").json()["evidence"]
+
+    assert response.status_code == 404
+    assert "identity" not in {e["kind"] for e in listed}
+
+
+def test_the_purge_runs_under_beat():
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["purge-expired-evidence"]["task"]
+        == "notices.tasks.purge_expired_evidence"
+    )
+
+
+def test_a_complainant_withdraws_and_erases_their_documents_and_is_told_by_email(filed):
+    before = files_of(filed)
+    names = {kind: e.file.name for kind, e in before.items()}
+    mail.outbox.clear()
+
+    response = CommitAPIClient().post(
+        f"{NOTICES}{filed.reference}/erase/", HTTP_X_TRACKING_TOKEN=filed.token
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "withdrawn"
+    assert sorted(f["kind"] for f in body["erased"]) == ["identity", "reference_photo"]
+    for kind in ("identity", "reference_photo"):
+        assert not in_storage(before[kind], names[kind])
+        assert files_of(filed)[kind].purge_reason == "erasure"
+    # The snapshot of the platform's content is not the complainant's document: it follows
+    # the retention rules.
+    assert in_storage(before["reported_snapshot"], names["reported_snapshot"])
+    actions = list(Case.objects.get(pk=filed.case.pk).log.values_list("action", flat=True))
+    assert actions[-2:] == ["withdraw", "evidence_erased"]
+    erased_mail = [m for m in mail.outbox if "Your documents were deleted" in m.subject]
+    assert len(erased_mail) == 1
+    assert erased_mail[0].to == ["mei.lin@example.com"]
+    assert "identity document" in erased_mail[0].body
+    assert before["identity"].sha256 not in erased_mail[0].body
+    tracked = CommitAPIClient().get(
+        f"{NOTICES}{filed.reference}/", HTTP_X_TRACKING_TOKEN=filed.token
+    )
+    assert "your identity documents and reference photos were deleted" in str(tracked.json())
+
+
+def test_asking_twice_erases_nothing_more_and_sends_no_second_email(filed):
+    url = f"{NOTICES}{filed.reference}/erase/"
+    CommitAPIClient().post(url, HTTP_X_TRACKING_TOKEN=filed.token)
+    mail.outbox.clear()
+
+    again = CommitAPIClient().post(url, HTTP_X_TRACKING_TOKEN=filed.token)
+
+    assert again.status_code == 200
+    assert again.json()["erased"] == []
+    assert not mail.outbox
+
+
+def test_a_wrong_token_erases_nothing(filed):
+    response = CommitAPIClient().post(
+        f"{NOTICES}{filed.reference}/erase/", HTTP_X_TRACKING_TOKEN="not-the-token"
+    )
+
+    assert response.status_code == 404
+    assert not EvidenceFile.objects.filter(purged_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    "state, reason",
+    [("appealed", "an appeal"), ("disputed", "disputed"), ("counter_noticed", "contested")],
+)
+def test_files_under_legal_hold_are_not_erased_and_the_answer_says_why(filed, state, reason):
+    Case.objects.filter(pk=filed.case.pk).update(state=state)
+    mail.outbox.clear()
+
+    response = CommitAPIClient().post(
+        f"{NOTICES}{filed.reference}/erase/", HTTP_X_TRACKING_TOKEN=filed.token
+    )
+
+    assert response.status_code == 409
+    assert reason in response.json()["detail"]
+    assert "legal hold" in response.json()["detail"]
+    assert not EvidenceFile.objects.filter(purged_at__isnull=False).exists()
+    assert all(in_storage(e, e.file.name) for e in files_of(filed).values())
+    assert not [m for m in mail.outbox if "deleted" in m.subject]
+
+
+def test_the_tracking_page_has_an_erase_button_that_erases(filed):
+    client = CommitClient()
+    page = client.get(f"/notices/track/{filed.reference}/?token={filed.token}", follow=True)
+    assert 'id="erase"' in page.content.decode()
+
+    response = client.post(f"/notices/track/{filed.reference}/erase/", follow=True)
+
+    assert response.status_code == 200
+    assert "were deleted" in response.content.decode()
+    assert files_of(filed)["identity"].purged_at is not None
+    assert Case.objects.get(pk=filed.case.pk).state == "withdrawn"
