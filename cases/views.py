@@ -200,6 +200,10 @@ def case_close(request, pk):
     )
 
 
+# Evidence types re-encoded by takedown itself (notices.uploads), safe to show in a page.
+INLINE_EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
 @staff_required
 def evidence_file(request, pk):
     return evidence_response(request.user, pk)
@@ -212,7 +216,11 @@ def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
     response = FileResponse(io.BytesIO(data), content_type=evidence.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}"'
+    # Images were re-encoded at intake and may show in the page; anything else (a PDF is kept
+    # as sent) is only ever downloaded. Either way a browser runs nothing from the file.
+    disposition = "inline" if evidence.content_type in INLINE_EVIDENCE_TYPES else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

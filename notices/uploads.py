@@ -84,6 +84,9 @@ def _clean_image_bytes(data: bytes, name: str) -> CleanUpload:
         raise UploadRejected(not_image) from None
     image_format = probe.format
     image = ImageOps.exif_transpose(image)
+    # Nothing but pixels (and the colour profile) is written back: Pillow would otherwise carry
+    # a JPEG comment, where a polyglot hides its HTML or script, into the re-encoded file.
+    image.info = {key: value for key, value in image.info.items() if key == "icc_profile"}
     out = io.BytesIO()
     if image_format == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=92)
