@@ -6,9 +6,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from cryptography.fernet import Fernet
 from PIL import Image
 
-from tests.servers import S3Server
+from tests.servers import S3Server, manage
 from tests.service.support import (
     BrowserSession,
     api,
@@ -16,12 +17,14 @@ from tests.service.support import (
     demo_post_ids,
     file_notice,
     gps_exif,
+    log_actions,
     reference_photo,
     verdict_of,
     wait_until,
 )
 
 BUCKET = "takedown-evidence"
+KEY = Fernet.generate_key().decode()
 PUBLIC_GROUPS = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
@@ -43,7 +46,7 @@ def _with_gps(jpeg: bytes) -> bytes:
 
 
 def test_evidence_is_stored_privately_in_s3_and_served_only_through_the_staff_view(deployment, s3):
-    deployment.extra_env.update(s3.deployment_env(BUCKET))
+    deployment.extra_env.update(s3.deployment_env(BUCKET), TAKEDOWN_EVIDENCE_KEYS=KEY)
     deployment.start_app()
     deployment.start_worker()
     photo = _with_gps(reference_photo())
@@ -79,6 +82,9 @@ def test_evidence_is_stored_privately_in_s3_and_served_only_through_the_staff_vi
             urllib.request.urlopen(f"{s3.endpoint_url}/{BUCKET}/{key}", timeout=10)
         assert refused.value.code == 403, f"anonymous GET of {kind} was not refused"
         stored = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        if kind == "identity":  # encrypted at rest with the deployment's key
+            assert b"JFIF" not in stored and not name.endswith(".jpg")
+            stored = Fernet(KEY).decrypt(stored)
         image = Image.open(io.BytesIO(stored))  # re-encoded: EXIF (GPS, camera) is gone
         assert not image.getexif() and "exif" not in image.info, kind
 
@@ -87,9 +93,61 @@ def test_evidence_is_stored_privately_in_s3_and_served_only_through_the_staff_vi
     for evidence_id, kind, name in rows:
         served = staff.get(f"/staff/evidence/{evidence_id}/")
         assert served.status == 200, kind
-        assert (
-            served.data == client.get_object(Bucket=BUCKET, Key=f"evidence/{name}")["Body"].read()
-        )
+        stored = client.get_object(Bucket=BUCKET, Key=f"evidence/{name}")["Body"].read()
+        assert served.data == (Fernet(KEY).decrypt(stored) if kind == "identity" else stored)
         assert served.headers["Cache-Control"] == "private, no-store"
     anonymous = api(deployment, "GET", f"/staff/evidence/{rows[0][0]}/")
     assert anonymous.status in (302, 403, 404), anonymous.status
+
+
+def test_erased_and_purged_evidence_is_gone_from_the_bucket(deployment, s3):
+    deployment.extra_env.update(s3.deployment_env(BUCKET), TAKEDOWN_EVIDENCE_KEYS=KEY)
+    deployment.start_app()
+    deployment.start_worker()
+    filed = file_notice(deployment, demo_post_ids(deployment, "glow.clinic")).body
+    case_id = case_id_of(deployment, filed["reference"])
+    wait_until(lambda: verdict_of(deployment, case_id) == "match", timeout=30, what="match")
+    rows = deployment.sql(
+        "SELECT e.kind, e.file FROM notices_evidencefile e "
+        "JOIN notices_notice n ON n.id = e.notice_id WHERE n.reference = %s ORDER BY e.id",
+        (filed["reference"],),
+    )
+    client = s3.client()
+
+    erased = api(
+        deployment,
+        "POST",
+        f"/api/v1/notices/{filed['reference']}/erase/",
+        headers={"X-Tracking-Token": filed["tracking_token"]},
+    )
+
+    assert erased.status == 200, erased
+    keys = {obj["Key"] for obj in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    for kind, name in rows:
+        gone = kind in ("identity", "reference_photo")
+        assert (f"evidence/{name}" not in keys) is gone, kind
+    after = deployment.sql(
+        "SELECT e.kind, e.file, e.purge_reason FROM notices_evidencefile e "
+        "JOIN notices_notice n ON n.id = e.notice_id WHERE n.reference = %s ORDER BY e.id",
+        (filed["reference"],),
+    )
+    assert [(k, f, r) for k, f, r in after if k != "reported_snapshot"] == [
+        ("identity", "", "erasure"),
+        ("reference_photo", "", "erasure"),
+    ]
+
+    # The retention job deletes the rest once its time is up (run a year and a day later).
+    purge = manage(
+        deployment.env(),
+        "shell",
+        "-c",
+        "import time_machine, datetime\n"
+        "from django.utils import timezone\n"
+        "from notices.retention import purge_expired_evidence\n"
+        "with time_machine.travel(timezone.now() + datetime.timedelta(days=366)):\n"
+        "    print(purge_expired_evidence())",
+    )
+    assert "'files': 1" in purge, purge
+    keys = {obj["Key"] for obj in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    assert not keys & {f"evidence/{name}" for _, name in rows}
+    assert "evidence_purged" in log_actions(deployment, case_id)
