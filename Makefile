@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo clean bench-load eval-match bench-match
+.PHONY: run test lint format audit install migrate demo clean bench-load eval-match bench-match
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "takedown needs Python 3.11 or newer"'
@@ -34,6 +34,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Security audit: bandit over the project's code (tests and migrations left out: tests assert
+# by design), then pip-audit over the pinned requirements (README, "Security audit").
+audit: install
+	$(BIN)/bandit -q -r takedown cases notices demo_platform staydown benchmarks .ci -x '*/migrations/*'
+	$(BIN)/python .ci/audit_dependencies.py
 
 format: install
 	$(BIN)/ruff format .
