@@ -24,6 +24,11 @@ demo: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo
 
+# On another port (make run PORT=8765) links in e-mails and the demo platform's own URLs
+# follow, unless set in the environment.
+run demo: export TAKEDOWN_SITE_URL ?= http://$(HOST):$(PORT)
+run demo: export TAKEDOWN_PLATFORM_HOSTS ?= $(HOST):$(PORT),localhost:$(PORT)
+
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
