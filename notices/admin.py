@@ -26,7 +26,18 @@ class ReportedItemInline(admin.TabularInline):
 class EvidenceFileInline(admin.TabularInline):
     model = EvidenceFile
     extra = 0
-    fields = ["kind", "content_type", "size", "width", "height", "sha256", "created_at"]
+    fields = [
+        "kind",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "sha256",
+        "created_at",
+        "encrypted",
+        "purged_at",
+        "purge_reason",
+    ]
     readonly_fields = fields
     can_delete = False
 

@@ -25,6 +25,7 @@ from tests.service.support import (
 
 BUCKET = "takedown-evidence"
 KEY = Fernet.generate_key().decode()
+NEW_KEY = Fernet.generate_key().decode()
 PUBLIC_GROUPS = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
@@ -98,6 +99,19 @@ def test_evidence_is_stored_privately_in_s3_and_served_only_through_the_staff_vi
         assert served.headers["Cache-Control"] == "private, no-store"
     anonymous = api(deployment, "GET", f"/staff/evidence/{rows[0][0]}/")
     assert anonymous.status in (302, 403, 404), anonymous.status
+
+    # Rotation: a new key first, the old one behind it; the command re-encrypts in the bucket.
+    identity_id, _, old_name = next(row for row in rows if row[1] == "identity")
+    original = staff.get(f"/staff/evidence/{identity_id}/").data
+    rotated_env = {**deployment.env(), "TAKEDOWN_EVIDENCE_KEYS": f"{NEW_KEY},{KEY}"}
+    assert "Re-encrypted 1 file(s)" in manage(rotated_env, "rotate_evidence_keys")
+    new_name = deployment.sql_value(
+        "SELECT file FROM notices_evidencefile WHERE id = %s", (identity_id,)
+    )
+    keys = {obj["Key"] for obj in client.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert f"evidence/{old_name}" not in keys and f"evidence/{new_name}" in keys
+    stored = client.get_object(Bucket=BUCKET, Key=f"evidence/{new_name}")["Body"].read()
+    assert Fernet(NEW_KEY).decrypt(stored) == original
 
 
 def test_erased_and_purged_evidence_is_gone_from_the_bucket(deployment, s3):
