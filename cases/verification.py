@@ -91,7 +91,10 @@ def case_verify_matches(*, case_id: int, last_attempt: bool = True) -> Case:
     if case.verdict != Verdict.PENDING:
         return case
     notice = case.notice
-    references = list(notice.evidence.filter(kind=EvidenceFile.Kind.REFERENCE_PHOTO))
+    # Photos the complainant had erased meanwhile are gone: compare with what is left.
+    references = list(
+        notice.evidence.filter(kind=EvidenceFile.Kind.REFERENCE_PHOTO, purged_at__isnull=True)
+    )
     adapter = get_adapter()
     fields_by_item = {
         item: _verify_item(item, references, adapter, last_attempt=last_attempt)

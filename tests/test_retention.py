@@ -201,3 +201,14 @@ def test_the_tracking_page_has_an_erase_button_that_erases(filed):
     assert "were deleted" in response.content.decode()
     assert files_of(filed)["identity"].purged_at is not None
     assert Case.objects.get(pk=filed.case.pk).state == "withdrawn"
+
+
+def test_a_verification_sent_again_after_an_erasure_finds_no_photo_and_says_so(filed):
+    from cases.verification import case_verify_matches
+
+    CommitAPIClient().post(f"{NOTICES}{filed.reference}/erase/", HTTP_X_TRACKING_TOKEN=filed.token)
+    Case.objects.filter(pk=filed.case.pk).update(verdict="pending")
+
+    case = case_verify_matches(case_id=filed.case.pk)
+
+    assert case.verdict == "unavailable"
