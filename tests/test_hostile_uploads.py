@@ -206,3 +206,22 @@ def test_images_are_shown_inline_but_sandboxed(anonymous_api, clinic_url, admin_
     assert response["Content-Disposition"].startswith("inline;")
     assert "sandbox" in response["Content-Security-Policy"]
     _assert_clean_image(b"".join(response.streaming_content))
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_counter_notice_evidence_is_refused_or_cleaned(name):
+    """The counter-notice endpoint's evidence goes through the same cleaning: a refusal is
+    the 400 the API answers with (InvalidInput), never another exception."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.errors import InvalidInput
+    from cases.uploader_api import clean_evidence
+
+    data, filename = HOSTILE[name]
+    try:
+        (cleaned,) = clean_evidence([SimpleUploadedFile(filename, data)])
+    except InvalidInput as error:
+        assert filename in str(error) or "empty" in str(error)
+    else:
+        assert cleaned.content_type in INLINE_EVIDENCE_TYPES
+        _assert_clean_image(cleaned.content)
