@@ -367,8 +367,17 @@ class ActionLogQuerySet(models.QuerySet):
 
 
 class ActionLog(models.Model):
-    """Append-only record of every transition and platform call, hash-chained per case."""
+    """Append-only record of every transition and platform call, in ONE hash chain.
 
+    Each entry has a global ``sequence`` (1, 2, 3 ... in commit order, no gaps) and a hash over
+    the previous entry's hash and its own canonical content, the sequence included. Changing,
+    removing or inserting an entry anywhere breaks the chain from that entry on; ``LogHead``
+    holds the last sequence and hash, which the dashboard and case exports show so that they
+    can be kept outside the system.
+    """
+
+    # Entries written before the global chain were numbered in id order (migration 0013).
+    sequence = models.PositiveBigIntegerField(unique=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="log")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -383,16 +392,17 @@ class ActionLog(models.Model):
     # Shown on the complainant's tracking page (no private notes, no staff names).
     public_summary = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
+    # The hash of the entry with the previous sequence number (all zeros for the first).
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
     objects = ActionLogQuerySet.as_manager()
 
     class Meta:
-        ordering = ["case_id", "pk"]
+        ordering = ["sequence"]
 
     def __str__(self):
-        return f"{self.action} on case {self.case_id} by {self.actor_label}"
+        return f"#{self.sequence} {self.action} on case {self.case_id} by {self.actor_label}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:
@@ -402,8 +412,10 @@ class ActionLog(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The action log is append-only: entries cannot be deleted.")
 
-    def compute_hash(self) -> str:
-        payload = {
+    def canonical_content(self) -> dict:
+        """What the hash covers: every recorded field, the sequence and the previous hash."""
+        return {
+            "sequence": self.sequence,
             "case": self.case_id,
             "actor": self.actor_id,
             "actor_label": self.actor_label,
@@ -416,5 +428,34 @@ class ActionLog(models.Model):
             "created_at": self.created_at.isoformat(),
             "previous_hash": self.previous_hash,
         }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.canonical_content())
+
+
+def chain_hash(content: dict) -> str:
+    """SHA-256 of the content as canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class LogHead(models.Model):
+    """The one row that says where the action log's chain ends: the last sequence and hash.
+
+    Appending locks it (``select_for_update``) and moves it in the same transaction, so two
+    appends never get the same sequence or the same previous hash, and a rolled-back append
+    leaves no gap. Comparing it with the last entry also reveals entries removed from the end.
+    """
+
+    GENESIS = "0" * 64
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default=GENESIS)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="loghead_single_row")]
+
+    def __str__(self):
+        return f"log head: #{self.sequence} {self.entry_hash}"

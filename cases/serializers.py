@@ -158,6 +158,7 @@ class ActionLogSerializer(serializers.ModelSerializer):
         model = ActionLog
         fields = [
             "id",
+            "sequence",
             "created_at",
             "actor_label",
             "action",

@@ -265,6 +265,17 @@ def _open_or_join_case(notice: Notice, refs: list) -> None:
             trusted_hours=settings.TAKEDOWN_DUE_HOURS_TRUSTED,
         ),
     )
+    related_ids = list(
+        open_cases.filter(notice__items__content_id__in=content_ids)
+        .exclude(pk=case.pk)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .distinct()[:RELATED_CASES_LIMIT]
+    )
+    # Locked in id order, as every intake does, so that two intakes cannot deadlock; and before
+    # the first log entry, whose log-head lock is held to the end: locking a case after it could
+    # deadlock with a transition on that case waiting for the head.
+    related = list(open_cases.select_for_update().filter(pk__in=related_ids).order_by("pk"))
     log_append(
         case=case,
         actor=Actor.complainant(),
@@ -273,15 +284,6 @@ def _open_or_join_case(notice: Notice, refs: list) -> None:
         details={**_notice_details(notice, refs), "priority": case.priority},
         public_summary="Notice received; a receipt was sent to you.",
     )
-    related_ids = list(
-        open_cases.filter(notice__items__content_id__in=content_ids)
-        .exclude(pk=case.pk)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .distinct()[:RELATED_CASES_LIMIT]
-    )
-    # Locked in id order, as every intake does, so that two intakes cannot deadlock.
-    related = list(open_cases.select_for_update().filter(pk__in=related_ids).order_by("pk"))
     if related:
         references = dict(
             Notice.objects.filter(case__in=related).values_list("case__pk", "reference")

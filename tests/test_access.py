@@ -571,7 +571,9 @@ def test_an_entry_altered_in_the_database_is_reported(worked_case):
 
     problems = log_verify()
 
-    assert problems == [f"case {worked_case.case.pk}, entry {target.pk}: contents were altered"]
+    assert problems == [
+        f"entry {target.sequence} (case {worked_case.case.pk}): contents were altered"
+    ]
 
 
 def test_an_entry_altered_with_a_recomputed_hash_breaks_the_chain(worked_case):
@@ -588,7 +590,10 @@ def test_an_entry_altered_with_a_recomputed_hash_breaks_the_chain(worked_case):
     problems = log_verify()
 
     following = worked_case.entries[2]
-    assert f"case {worked_case.case.pk}, entry {following.pk}: chain broken before it" in problems
+    assert problems == [
+        f"entry {following.sequence} (case {worked_case.case.pk}): chain broken before it "
+        f"(its previous hash is not the hash of entry {target.sequence})"
+    ]
 
 
 def test_an_entry_deleted_from_the_database_breaks_the_chain(worked_case):
@@ -597,7 +602,9 @@ def test_an_entry_deleted_from_the_database_breaks_the_chain(worked_case):
 
     problems = log_verify()
 
-    assert problems == [f"case {worked_case.case.pk}, entry {following.pk}: chain broken before it"]
+    assert problems == [
+        f"entry {removed.sequence} is missing: the chain jumps to {following.sequence}"
+    ]
 
 
 # --- 4. the queue API ----------------------------------------------------------------------

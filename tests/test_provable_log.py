@@ -1,0 +1,214 @@
+"""The action log is one hash chain over every case: numbered without gaps, each entry's hash
+covering the one before it, checked end to end by `verify_log`."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cases.actionlog import GENESIS, log_append, log_check, log_head
+from cases.models import ActionLog, Case, LogHead
+from cases.roles import Actor
+from notices.models import Notice, ReportedItem
+
+
+def _case(number: int) -> Case:
+    notice = Notice.objects.create(
+        reference=f"TD-2026-88{number:04d}",
+        tracking_token_hash=Notice.hash_token(f"t{number}"),
+        notifier_name="Mei Lin",
+        notifier_email="mei@example.com",
+        relationship="self",
+        use_type="sale",
+        description="My selfie is sold in a pack.",
+        requested_measure="delete",
+        good_faith=True,
+        accuracy=True,
+        signature="Mei Lin",
+    )
+    ReportedItem.objects.create(
+        notice=notice,
+        submitted=f"post-{number}",
+        content_id=f"post-{number}",
+        url=f"http://x/platform/posts/{number}/",
+    )
+    return Case.objects.create(notice=notice, due_at=timezone.now() + timedelta(hours=1))
+
+
+def _append(case: Case, n: int) -> ActionLog:
+    return log_append(
+        case=case,
+        actor=Actor.system(),
+        action="note",
+        from_state=case.state,
+        reasons=f"Entry {n}.",
+        details={"n": n},
+    )
+
+
+@pytest.fixture
+def two_cases(db):
+    """Two cases whose entries interleave in the log: 1 a, 2 b, 3 a, 4 b, 5 a, 6 b."""
+    first, second = _case(1), _case(2)
+    entries = [_append(first if n % 2 else second, n) for n in range(1, 7)]
+    return first, second, entries
+
+
+def _raw(sql: str, *params) -> None:
+    table = connection.ops.quote_name(ActionLog._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(table=table), params)
+
+
+def verify_log(command: str = "verify_log") -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(command, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def verify_log_fails() -> tuple[str, str]:
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_log", stdout=io.StringIO(), stderr=err)
+    return str(failure.value), err.getvalue()
+
+
+# --- one chain --------------------------------------------------------------------------------
+
+
+def test_every_entry_gets_the_next_sequence_number_whatever_its_case(two_cases):
+    first, second, entries = two_cases
+
+    assert [e.sequence for e in entries] == [1, 2, 3, 4, 5, 6]
+    assert [e.case_id for e in entries] == [first.pk, second.pk] * 3
+    assert entries[0].previous_hash == GENESIS
+    for before, after in zip(entries, entries[1:], strict=False):
+        assert after.previous_hash == before.entry_hash
+
+
+def test_the_head_is_the_last_entry(two_cases):
+    last = two_cases[2][-1]
+
+    head = log_head()
+
+    assert (head.sequence, head.entry_hash) == (6, last.entry_hash)
+    assert LogHead.objects.get().sequence == 6
+
+
+def test_an_entry_hash_covers_its_sequence_number_and_the_previous_hash(two_cases):
+    entry = ActionLog.objects.get(sequence=3)
+    assert entry.compute_hash() == entry.entry_hash
+
+    entry.sequence = 4
+    assert entry.compute_hash() != entry.entry_hash
+    entry.sequence, entry.previous_hash = 3, GENESIS
+    assert entry.compute_hash() != entry.entry_hash
+
+
+def test_an_append_rolled_back_with_its_transaction_leaves_no_gap(two_cases):
+    first = two_cases[0]
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _append(first, 7)
+        raise RuntimeError("the transition failed after logging")
+    later = _append(first, 8)
+
+    assert later.sequence == 7
+    assert log_check().intact
+
+
+def test_the_head_is_recreated_after_the_last_entry_if_its_row_is_missing(two_cases):
+    # Only a database emptied by hand lacks the row; appending must not restart at 1.
+    LogHead.objects.all().delete()
+
+    entry = _append(two_cases[0], 7)
+
+    assert entry.sequence == 7
+    assert entry.previous_hash == two_cases[2][-1].entry_hash
+    assert log_check().intact
+
+
+# --- verify_log -------------------------------------------------------------------------------
+
+
+def test_verify_log_prints_the_head_of_an_intact_log(two_cases):
+    out, err = verify_log()
+
+    assert err == ""
+    assert "Action log intact: 6 entries verified." in out
+    assert f"Head: sequence 6, hash {two_cases[2][-1].entry_hash}" in out
+
+
+def test_verify_log_passes_on_an_empty_log(db):
+    out, _ = verify_log()
+
+    assert "Action log intact: 0 entries verified." in out
+    assert f"Head: sequence 0, hash {GENESIS}" in out
+
+
+def test_verify_action_log_is_another_name_for_verify_log(two_cases):
+    out, _ = verify_log("verify_action_log")
+
+    assert "Head: sequence 6" in out
+
+
+def test_verify_log_names_an_entry_changed_in_the_database_by_its_sequence_number(two_cases):
+    first = two_cases[0]
+    _raw("UPDATE {table} SET reasons = %s WHERE sequence = %s", "edited by hand", 3)
+
+    summary, problems = verify_log_fails()
+
+    assert "first broken entry is sequence 3" in summary
+    assert problems.splitlines() == [f"entry 3 (case {first.pk}): contents were altered"]
+
+
+def test_verify_log_names_an_entry_whose_hash_was_recomputed_at_the_next_one(two_cases):
+    forged = ActionLog.objects.get(sequence=3)
+    forged.details = {"n": 3, "measure": "none"}
+    _raw(
+        "UPDATE {table} SET details = %s, entry_hash = %s WHERE sequence = 3",
+        json.dumps(forged.details),
+        forged.compute_hash(),
+    )
+
+    summary, problems = verify_log_fails()
+
+    assert "first broken entry is sequence 4" in summary
+    assert "entry 4 (case" in problems and "chain broken before it" in problems
+
+
+def test_verify_log_reports_a_deleted_entry_as_a_gap(two_cases):
+    _raw("DELETE FROM {table} WHERE sequence = %s", 4)
+
+    summary, problems = verify_log_fails()
+
+    assert "first broken entry is sequence 4" in summary
+    assert problems.splitlines() == ["entry 4 is missing: the chain jumps to 5"]
+
+
+def test_verify_log_reports_entries_deleted_from_the_end_against_the_head(two_cases):
+    _raw("DELETE FROM {table} WHERE sequence >= %s", 5)
+
+    summary, problems = verify_log_fails()
+
+    assert "first broken entry is sequence 5" in summary
+    assert problems.splitlines() == [
+        "entries 5 to 6 are missing: the log head is at 6 but the last entry is 4"
+    ]
+
+
+def test_verify_log_reports_a_renumbered_entry(two_cases):
+    # Closing a gap by renumbering changes the content the hash covers.
+    _raw("DELETE FROM {table} WHERE sequence = 6")
+    _raw("UPDATE {table} SET sequence = 6 WHERE sequence = 5")
+
+    summary, problems = verify_log_fails()
+
+    assert "first broken entry is sequence 5" in summary
+    assert problems.splitlines()[0] == "entry 5 is missing: the chain jumps to 6"
