@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, uploader_api
+from .export_api import CaseExportAPI
 from .transparency_api import StatementListAPI
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
         name="api-uploader-appeal",
     ),
     path("cases/<int:pk>/log/", api.CaseLogAPI.as_view(), name="api-case-log"),
+    path("cases/<int:pk>/export/", CaseExportAPI.as_view(), name="api-case-export"),
     path("measures/<int:pk>/retry/", api.MeasureRetryAPI.as_view(), name="api-measure-retry"),
     path("evidence/<int:pk>/", api.EvidenceFileAPI.as_view(), name="api-evidence"),
     path("dashboard/", api.DashboardAPI.as_view(), name="api-dashboard"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from notices.models import EvidenceFile, NotifierSanction, ReportedItem
 
+from .actionlog import log_head
 from .models import (
     Appeal,
     Case,
@@ -114,4 +115,6 @@ def dashboard_figures(now=None) -> dict:
         "notifiers_suspended": NotifierSanction.objects.filter(
             kind=NotifierSanction.Kind.SUSPENSION, starts_at__lte=now, ends_at__gt=now
         ).count(),
+        # Where the action log's chain ends, to be noted outside the system (verify_log).
+        "log_head": log_head().as_dict(),
     }

@@ -181,6 +181,11 @@ class FailedMeasureSerializer(serializers.Serializer):
     error = serializers.CharField()
 
 
+class LogHeadSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(help_text="The last entry's sequence number.")
+    hash = serializers.CharField(help_text="The last entry's hash (SHA-256, hex).")
+
+
 class DashboardSerializer(serializers.Serializer):
     open_by_state = serializers.DictField(child=serializers.IntegerField())
     open_by_verdict = serializers.DictField(child=serializers.IntegerField())
@@ -196,6 +201,10 @@ class DashboardSerializer(serializers.Serializer):
     counter_notices_waiting = serializers.IntegerField()
     repeat_infringers = serializers.IntegerField()
     notifiers_suspended = serializers.IntegerField()
+    log_head = LogHeadSerializer(
+        help_text="Where the action log's hash chain ends now: keep it outside the system and "
+        "check it later with manage.py verify_log."
+    )
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """The action log is one hash chain over every case: numbered without gaps, each entry's hash
-covering the one before it, checked end to end by `verify_log`."""
+covering the one before it, checked end to end by `verify_log`, and its head shown on the
+dashboard and in every case export so that it can be kept outside the system."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cases.actionlog import GENESIS, log_append, log_check, log_head
 from cases.models import ActionLog, Case, LogHead
 from cases.roles import Actor
 from notices.models import Notice, ReportedItem
+
+from .conftest import api_as, notice_payload, post_url, posts_by_role, web_as
 
 
 def _case(number: int) -> Case:
@@ -212,3 +215,105 @@ def test_verify_log_reports_a_renumbered_entry(two_cases):
 
     assert "first broken entry is sequence 5" in summary
     assert problems.splitlines()[0] == "entry 5 is missing: the chain jumps to 6"
+
+
+# --- the head where people see it --------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_log_head(two_cases, admin_user):
+    last = two_cases[2][-1]
+
+    page = web_as(admin_user).get("/staff/dashboard/").content.decode()
+    figures = api_as(admin_user).get("/api/v1/dashboard/").json()
+
+    assert '<dd id="log-head-sequence">6</dd>' in page
+    assert f'<code id="log-head-hash">{last.entry_hash}</code>' in page
+    assert figures["log_head"] == {"sequence": 6, "hash": last.entry_hash}
+
+
+@pytest.fixture
+def exported(two_cases, moderator_a):
+    first = two_cases[0]
+    response = api_as(moderator_a).get(f"/api/v1/cases/{first.pk}/export/")
+    assert response.status_code == 200, response.content
+    return first, response
+
+
+def test_a_case_export_lists_the_case_entries_with_their_sequence_numbers_and_hashes(exported):
+    case, response = exported
+    body = response.json()
+
+    stored = list(case.log.order_by("sequence"))
+    assert [(e["sequence"], e["previous_hash"], e["entry_hash"]) for e in body["log"]] == [
+        (e.sequence, e.previous_hash, e.entry_hash) for e in stored
+    ]
+    assert [e["sequence"] for e in body["log"]] == [1, 3, 5]
+    assert body["case"]["reference"] == case.notice.reference
+    assert [item["content_id"] for item in body["items"]] == ["post-1"]
+    assert body["decisions"] == [] and body["measures"] == []
+
+
+def test_a_case_export_carries_the_log_head_at_export_time(exported):
+    _, response = exported
+
+    head = LogHead.objects.get()
+    assert response.json()["log_head"] == {"sequence": 6, "hash": head.entry_hash}
+    assert "-export.json" in response["Content-Disposition"]
+
+
+def test_a_case_export_describes_evidence_without_its_contents_or_a_link(exported):
+    _, response = exported
+
+    notice = response.json()["notice"]
+    for evidence in notice["evidence"]:
+        assert set(evidence) == {"id", "kind", "content_type", "size", "sha256"}
+    assert "/api/v1/evidence/" not in response.content.decode()
+
+
+def test_a_case_export_is_for_staff_only(two_cases, stranger):
+    url = f"/api/v1/cases/{two_cases[0].pk}/export/"
+
+    assert api_as().get(url).status_code == 401
+    assert api_as(stranger).get(url).status_code == 403
+
+
+def test_exporting_an_unknown_case_is_a_404(db, moderator_a):
+    assert api_as(moderator_a).get("/api/v1/cases/999999/export/").status_code == 404
+
+
+def test_an_upheld_case_export_has_its_decision_measures_and_every_entry(
+    demo_posts, anonymous_api, moderator_a
+):
+    reported = posts_by_role("clinic")[0]
+    filed = anonymous_api.post(
+        "/api/v1/notices/", notice_payload([post_url(reported)]), format="multipart"
+    )
+    assert filed.status_code == 201, filed.json()
+    case = Case.objects.get(notice__reference=filed.json()["reference"])
+    moderator = api_as(moderator_a)
+    assert moderator.post(f"/api/v1/cases/{case.pk}/claim/").status_code == 200
+    decided = moderator.post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "measure": "delete",
+            "reasons": "The clinic's advert reuses the complainant's selfie without consent.",
+        },
+        format="json",
+    )
+    assert decided.status_code == 200, decided.json()
+
+    body = moderator.get(f"/api/v1/cases/{case.pk}/export/").json()
+
+    assert [d["outcome"] for d in body["decisions"]] == ["uphold"]
+    assert [(m["measure"], m["status"]) for m in body["measures"]] == [("delete", "applied")]
+    actions = [e["action"] for e in body["log"]]
+    assert actions[0] == "notice_received" and "uphold" in actions
+    assert "measure_applied" in actions
+    assert [e["sequence"] for e in body["log"]] == list(
+        case.log.order_by("sequence").values_list("sequence", flat=True)
+    )
+    assert body["log_head"]["sequence"] >= body["log"][-1]["sequence"]
+    assert {e["kind"] for e in body["notice"]["evidence"]} >= {"identity", "reference_photo"}
+    assert log_check().intact
