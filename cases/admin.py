@@ -122,7 +122,15 @@ class PlatformMeasureAdmin(admin.ModelAdmin):
 class ActionLogAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the log is append-only."""
 
-    list_display = ["pk", "case", "created_at", "actor_label", "action", "from_state", "to_state"]
+    list_display = [
+        "sequence",
+        "case",
+        "created_at",
+        "actor_label",
+        "action",
+        "from_state",
+        "to_state",
+    ]
     list_filter = ["action", "to_state"]
     search_fields = ["case__notice__reference", "actor_label", "reasons"]
     readonly_fields = [f.name for f in ActionLog._meta.fields]
