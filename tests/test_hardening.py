@@ -53,7 +53,8 @@ def test_the_api_docs_load_their_script_from_our_own_origin(client, db):
     page = client.get("/api/docs/")
     assert page.status_code == 200
     policy = _directives(page["Content-Security-Policy"])
-    assert policy["script-src"] == ["'self'"]  # styles may be inline there, scripts never
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
     html = page.content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     script = client.get("/api/docs/?script")
