@@ -19,6 +19,7 @@ from . import redress, services, tasks
 from .actionlog import log_append
 from .errors import CaseError
 from .models import Case, DeadlineBreach, PlatformMeasure, State, Verdict
+from .notifications import email_complainant
 from .roles import Actor
 
 
@@ -80,12 +81,7 @@ def _close_unanswered(now) -> int:
             )
         except CaseError:
             continue  # answered or closed meanwhile
-        send_on_commit(
-            template="info_expired",
-            to=case.notice.notifier_email,
-            context={"notice": case.notice, "case": case},
-            notice=case.notice,
-        )
+        email_complainant(case, "info_expired")
         closed += 1
     return closed
 

@@ -1,4 +1,4 @@
-"""Which message each decision sends to the complainant."""
+"""Which message each step of a case sends to the complainant."""
 
 from notices.mail import send_on_commit
 
@@ -11,21 +11,21 @@ TEMPLATE_BY_OUTCOME = {
 }
 
 
-def schedule_decision_email(*, case: Case, decision: Decision) -> None:
+def email_complainant(case: Case, template: str, **context) -> None:
+    """Store ``emails/<template>.txt`` for the case's complainant, sent once the change that
+    caused it commits; the template gets ``notice``, ``case`` and ``context``."""
     notice = case.notice
     send_on_commit(
-        template=TEMPLATE_BY_OUTCOME[decision.outcome],
+        template=template,
         to=notice.notifier_email,
-        context={"notice": notice, "case": case, "decision": decision},
+        context={"notice": notice, "case": case, **context},
         notice=notice,
     )
+
+
+def schedule_decision_email(*, case: Case, decision: Decision) -> None:
+    email_complainant(case, TEMPLATE_BY_OUTCOME[decision.outcome], decision=decision)
 
 
 def schedule_already_removed_email(*, case: Case) -> None:
-    notice = case.notice
-    send_on_commit(
-        template="already_removed",
-        to=notice.notifier_email,
-        context={"notice": notice, "case": case},
-        notice=notice,
-    )
+    email_complainant(case, "already_removed")

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notices.mail import send_on_commit
 from notices.models import EvidenceFile, ReportedItem
 from notices.services import store_evidence
 from notices.uploads import CleanUpload
@@ -31,6 +30,7 @@ from .models import (
     State,
     UploaderAccess,
 )
+from .notifications import email_complainant
 from .roles import Actor
 from .services import TRANSITIONS, case_transition, live_measures, open_appeal, restore_rows
 
@@ -164,13 +164,7 @@ def counter_notice_file(
         apply=apply,
     )
     counter = created["counter"]
-    notice = case.notice
-    send_on_commit(
-        template="counter_notice_forwarded",
-        to=notice.notifier_email,
-        context={"notice": notice, "case": case, "counter": counter},
-        notice=notice,
-    )
+    email_complainant(case, "counter_notice_forwarded", counter=counter)
     return counter
 
 
@@ -260,13 +254,7 @@ def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
     )
     for row in created["rows"]:
         enqueue_on_commit(tasks.execute_measure, row.pk)
-    notice = case.notice
-    send_on_commit(
-        template="content_restored",
-        to=notice.notifier_email,
-        context={"notice": notice, "case": case},
-        notice=notice,
-    )
+    email_complainant(case, "content_restored")
     return case
 
 
@@ -310,13 +298,7 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
     )
     for row in created.get("rows", []):
         enqueue_on_commit(tasks.execute_measure, row.pk)
-    notice = case.notice
-    send_on_commit(
-        template="dispute_resolved",
-        to=notice.notifier_email,
-        context={"notice": notice, "case": case, "outcome": outcome, "reasons": reasons},
-        notice=notice,
-    )
+    email_complainant(case, "dispute_resolved", outcome=outcome, reasons=reasons)
     return case
 
 
