@@ -147,9 +147,10 @@ else:
 # newest first: new files use the first, reading tries each (README, "Evidence encryption").
 # Empty: a development key created under var/ (the deploy check refuses that).
 TAKEDOWN_EVIDENCE_KEYS = env_list("TAKEDOWN_EVIDENCE_KEYS", [])
-# Identity documents are shown to staff with the notices.view_identity_document permission
-# (legal, admin) and, while this is true, to the moderator holding the case's live claim.
-TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = env_bool("TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM", True)
+# Identity documents are shown only to staff with the notices.view_identity_document
+# permission (legal, admin; granted to others one by one). True also lets the moderator holding
+# the case's live claim see them without it.
+TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = env_bool("TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM", False)
 # Retention after a case closes (notices/retention.py; README, "Retention and erasure").
 TAKEDOWN_RETENTION_IDENTITY_DAYS = env_int("TAKEDOWN_RETENTION_IDENTITY_DAYS", 90)
 TAKEDOWN_RETENTION_PHOTO_DAYS = env_int("TAKEDOWN_RETENTION_PHOTO_DAYS", 365)

@@ -350,9 +350,9 @@ PRIVATE_DOCUMENTS = ["identity", "authorization"]
         *[("stranger", kind, 403) for kind in PUBLIC_TO_STAFF + PRIVATE_DOCUMENTS],
         *[(who, kind, 200) for who in ["moderator_a", "moderator_b"] for kind in PUBLIC_TO_STAFF],
         *[(who, kind, 200) for who in ["legal", "admin_user"] for kind in PUBLIC_TO_STAFF],
-        # moderator_a holds the claim; moderator_b does not.
-        *[("moderator_a", kind, 200) for kind in PRIVATE_DOCUMENTS],
-        *[("moderator_b", kind, 404) for kind in PRIVATE_DOCUMENTS],
+        # Only the identity-document permission opens them: holding the claim (moderator_a)
+        # is not enough unless TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM says so.
+        *[(who, kind, 404) for who in ["moderator_a", "moderator_b"] for kind in PRIVATE_DOCUMENTS],
         *[(who, kind, 200) for who in ["legal", "admin_user"] for kind in PRIVATE_DOCUMENTS],
     ],
 )
