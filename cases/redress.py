@@ -224,6 +224,13 @@ def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
     now = now or timezone.now()
     created: dict = {}
     details: dict = {}
+    # Another uploader's counter-notice may still be in its own waiting period: then only the
+    # expired ones are restored and the case keeps waiting for the rest.
+    later = CounterNotice.objects.filter(
+        case_id=case_id, status=CounterNotice.Status.WAITING, waiting_period_ends_at__gt=now
+    ).order_by("waiting_period_ends_at")
+    still_waiting = later.values_list("waiting_period_ends_at", flat=True).first()
+    action = "restore_expired" if still_waiting else "restore"
 
     def check(case: Case) -> None:
         if case.restore_due_at is None or case.restore_due_at > now:
@@ -236,18 +243,18 @@ def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
         created["rows"] = _restore_counter_noticed(case, expired, Actor.system())
         details["counter_notices"] = [counter.pk for counter in expired]
         expired.update(status=CounterNotice.Status.RESTORED)
-        case.restore_due_at = None
+        case.restore_due_at = still_waiting
         return ["restore_due_at"]
 
     case = case_transition(
         case_id=case_id,
-        action="restore",
+        action=action,
         actor=Actor.system(),
         reasons="The waiting period ended without proof of a complaint or lawsuit.",
         details=details,
         public_summary=(
-            "The waiting period ended without proof of a complaint or lawsuit; the content is "
-            "being restored."
+            "The waiting period ended without proof of a complaint or lawsuit; the contested "
+            "content is being restored."
         ),
         check=check,
         apply=apply,

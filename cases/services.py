@@ -51,6 +51,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (State.COUNTER_NOTICED, "counter_notice"): State.COUNTER_NOTICED,
     (State.COUNTER_NOTICED, "legal_action_proof"): State.DISPUTED,
     (State.COUNTER_NOTICED, "restore"): State.RESTORED,
+    # One uploader's period ended while another's still runs: restore theirs, keep waiting.
+    (State.COUNTER_NOTICED, "restore_expired"): State.COUNTER_NOTICED,
     (State.DISPUTED, "maintain"): State.ACTIONED,
     (State.DISPUTED, "restore"): State.RESTORED,
     (State.RESTORED, "close"): State.CLOSED,
@@ -80,6 +82,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "legal_action_proof": frozenset({COMPLAINANT}),
     # After the waiting period (system), or when staff review a disputed measure.
     "restore": frozenset({LEGAL, ADMIN, SYSTEM}),
+    "restore_expired": frozenset({SYSTEM}),
     "maintain": frozenset({LEGAL, ADMIN}),
     "appeal": frozenset({COMPLAINANT, UPLOADER}),
 }

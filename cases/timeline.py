@@ -27,6 +27,10 @@ UPLOADER_TEXT = {
         "The waiting period ended without proof of a complaint or lawsuit: the content is "
         "being restored."
     ),
+    "restore_expired": (
+        "A waiting period ended without proof of a complaint or lawsuit: the contested "
+        "content is being restored."
+    ),
     "content_restored": "Your content {url} was restored on the platform.",
     "maintain": "After review of the dispute, the measure stays in place.",
     "appeal": "An appeal was filed; a reviewer other than the one who decided will decide it.",

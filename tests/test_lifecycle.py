@@ -674,3 +674,26 @@ def test_the_web_decision_form_records_scope_and_end_date(story):
     decision = story.case.decisions.get()
     assert decision.territorial_scope == ["CN", "DE"]
     assert str(decision.ends_on) == "2027-05-31"
+
+
+def test_two_uploaders_counter_notices_are_restored_each_when_its_own_period_ends(story):
+    story.file(also_pack=True)
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold")
+    story.counter_notice()  # the clinic, day 0
+    pack_post, story.post = story.pack_post, story.pack_post
+    story.days(5)
+    story.counter_notice()  # the photo-pack seller, day 5
+    clinic_post = posts_by_role("clinic")[0]
+
+    story.days(10)
+    story.enforce()  # day 15: the clinic's period is over, the seller's is not
+    story.state("counter_noticed")
+    assert Post.objects.get(pk=clinic_post.pk).state == "live"
+    assert Post.objects.get(pk=pack_post.pk).state == "deleted"
+    assert story.case.log.filter(action="restore_expired").count() == 1
+
+    story.days(5)
+    story.enforce()  # day 20
+    story.state("restored")
+    assert Post.objects.get(pk=pack_post.pk).state == "live"
