@@ -146,6 +146,24 @@ def posts_by_role(role: str):
     return list(Post.objects.filter(account__handle__in=handles).order_by("pk"))
 
 
+@pytest.fixture
+def clinic_post(demo_posts):
+    """The beauty clinic's post that reuses her selfie, mirrored and cropped."""
+    return posts_by_role("clinic")[0]
+
+
+@pytest.fixture
+def pack_post(demo_posts):
+    """The photo-pack seller's grid with her selfie among others."""
+    return posts_by_role("pack")[0]
+
+
+@pytest.fixture
+def unrelated_post(demo_posts):
+    """Somebody else's photo: a report of it should not match."""
+    return posts_by_role("unrelated")[0]
+
+
 def notice_payload(reported: list[str], **overrides) -> dict:
     """A complete, valid notice as the public API receives it (multipart)."""
     from demo_platform.story_images import reference_photo_jpeg

@@ -34,7 +34,6 @@ from .conftest import (
     api_as,
     notice_payload,
     post_url,
-    posts_by_role,
     upload,
     web_as,
 )
@@ -57,16 +56,6 @@ def fast_setup(settings, monkeypatch):
     create users) and the demo images drawn once keep the table quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(story_images, "seed_posts", _seed_posts_once)
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def unrelated_post(demo_posts):
-    return posts_by_role("unrelated")[0]
 
 
 def file_notice(client, *posts, **overrides) -> SimpleNamespace:

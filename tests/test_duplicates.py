@@ -18,22 +18,11 @@ from .conftest import (
     jpeg_bytes,
     notice_payload,
     post_url,
-    posts_by_role,
     upload,
     web_as,
 )
 
 API = "/api/v1/notices/"
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def pack_post(demo_posts):
-    return posts_by_role("pack")[0]
 
 
 def file(client, *posts, **overrides) -> dict:

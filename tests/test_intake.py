@@ -12,19 +12,9 @@ from PIL import Image
 from cases.models import Case
 from notices.models import EvidenceFile, Notice
 
-from .conftest import jpeg_bytes, notice_payload, post_url, posts_by_role, upload
+from .conftest import jpeg_bytes, notice_payload, post_url, upload
 
 API = "/api/v1/notices/"
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def pack_post(demo_posts):
-    return posts_by_role("pack")[0]
 
 
 def file_notice(client, reported, **overrides):

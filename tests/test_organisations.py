@@ -15,20 +15,10 @@ from cases.models import Case, Decision, Priority
 from notices.authentication import api_token_create, api_token_revoke, hash_key
 from notices.models import ApiToken, Notice, Organisation
 
-from .conftest import CommitAPIClient, api_as, notice_payload, post_url, posts_by_role, upload
+from .conftest import CommitAPIClient, api_as, notice_payload, post_url, upload
 
 API = "/api/v1/notices/"
 CASES = "/api/v1/cases/"
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def pack_post(demo_posts):
-    return posts_by_role("pack")[0]
 
 
 def organisation(name: str, kind: str, **extra) -> Organisation:

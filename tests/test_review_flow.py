@@ -11,16 +11,6 @@ from .conftest import api_as, notice_payload, post_url, posts_by_role, web_as
 
 
 @pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def pack_post(demo_posts):
-    return posts_by_role("pack")[0]
-
-
-@pytest.fixture
 def case(anonymous_api, clinic_post, pack_post):
     """Mei Lin's notice against the clinic's and the photo-pack seller's posts."""
     response = anonymous_api.post(

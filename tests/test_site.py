@@ -1,12 +1,11 @@
 """Site-wide promises: sign-in and styles work, API errors speak JSON, intake is idempotent."""
 
-import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
 from notices.models import Notice, ReportedItem
 
-from .conftest import notice_payload, post_url, posts_by_role, upload
+from .conftest import notice_payload, post_url, upload
 
 
 def test_the_staff_sign_in_page_works_and_signs_a_moderator_in(client, moderator_a):
@@ -48,11 +47,6 @@ def test_anonymous_api_calls_are_told_to_authenticate(anonymous_api, db):
     response = anonymous_api.get("/api/v1/cases/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Token")
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
 
 
 def test_a_retried_filing_with_the_same_idempotency_key_returns_the_first_result(

@@ -15,22 +15,12 @@ from cases.roles import Actor
 from cases.transparency import export_statements, statement_for, validate_statement
 from notices.models import Notice, Organisation
 
-from .conftest import api_as, notice_payload, post_url, posts_by_role
+from .conftest import api_as, notice_payload, post_url
 
 REASONS = (
     "Mei Lin (mei.lin@example.com) showed that the clinic's post http://clinic.example/p/4 "
     "uses her selfie, mirrored and cropped, as a customer result without her consent."
 )
-
-
-@pytest.fixture
-def clinic_post(demo_posts):
-    return posts_by_role("clinic")[0]
-
-
-@pytest.fixture
-def pack_post(demo_posts):
-    return posts_by_role("pack")[0]
 
 
 def file_notice(anonymous_api, *posts) -> Case:
