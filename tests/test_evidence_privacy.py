@@ -17,7 +17,7 @@ from cases.models import ActionLog
 from notices.models import EvidenceFile
 
 from .conftest import api_as, jpeg_bytes, upload, web_as
-from .test_access import claim, clinic_post, fast_setup, file_notice  # noqa: F401 - fixtures
+from .test_access import claim, fast_setup, file_notice  # noqa: F401 - fixtures
 
 ID_CARD = jpeg_bytes((10, 20, 30))
 KEY_OLD = Fernet.generate_key().decode()

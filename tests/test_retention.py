@@ -17,7 +17,7 @@ from notices.models import EvidenceFile
 from notices.retention import purge_expired_evidence
 
 from .conftest import CommitAPIClient, CommitClient
-from .test_access import clinic_post, fast_setup, file_notice  # noqa: F401 - fixtures
+from .test_access import fast_setup, file_notice  # noqa: F401 - fixtures
 
 NOTICES = "/api/v1/notices/"
 
