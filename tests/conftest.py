@@ -15,6 +15,8 @@ from rest_framework.test import APIClient
 from notices.models import EvidenceFile
 from takedown.storage import PrivateFileSystemStorage
 
+from .browser import browser, browser_page, phone_page  # noqa: F401 - fixtures for every module
+
 
 @pytest.fixture(autouse=True)
 def test_platform_host(settings):

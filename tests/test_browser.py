@@ -2,7 +2,6 @@
 them, and the moderator can claim and uphold from the case page."""
 
 import io
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -11,33 +10,6 @@ from cases.models import Case
 from demo_platform.models import Post
 
 from .conftest import notice_payload, post_url, posts_by_role
-from .servers import unavailable
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        unavailable("Debian's chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-    # itself are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 @pytest.mark.django_db(transaction=True)
