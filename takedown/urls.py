@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/second-factor/", security.verify, name="verify-second-factor"),
     path("accounts/second-factor/enrol/", security.enrol, name="enrol-second-factor"),
     path("admin/", admin.site.urls),
+    # The language switcher posts here (Django's set_language; it stores a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("notices/", include("notices.urls")),
     path("staff/", include("cases.urls")),
     path("respond/", include("cases.uploader_urls")),

@@ -65,6 +65,7 @@ MATRIX = {
     ("POST", "accounts/logout/"): EVERYONE,
     ("GET", "accounts/second-factor/"): STAFF,
     ("GET", "accounts/second-factor/enrol/"): STAFF,
+    ("POST", "i18n/setlang/"): EVERYONE,
     ("GET", "notices/new/"): EVERYONE,
     ("POST", "notices/new/"): EVERYONE,
     ("GET", "notices/receipt/"): EVERYONE,
