@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from notices.models import EvidenceFile, NotifierSanction, ReportedItem
@@ -16,8 +17,10 @@ from .models import (
     DeadlineBreach,
     Decision,
     PlatformMeasure,
+    Priority,
     RepeatInfringer,
     State,
+    Verdict,
 )
 
 # Cases that wait for staff: a first decision, an appeal, or a disputed measure.
@@ -49,6 +52,83 @@ def queue_cases(
     if priority:
         cases = cases.filter(priority=priority)
     return cases.order_by("due_at", "pk")
+
+
+# The queue's filters, each a GET parameter: the values each one takes (besides "" for any).
+QUEUE_FILTERS = {
+    "state": ["open", "all", *State.values],
+    "verdict": list(Verdict.values),
+    "due": ["soon", "overdue"],
+    "priority": list(Priority.values),
+    "claim": ["mine", "unclaimed", "others"],
+}
+QUEUE_DEFAULTS = {"state": "open"}
+
+
+def live_claim(now) -> Q:
+    """A claim whose lease has not run out: one that lapsed counts as no claim at all."""
+    return Q(claimed_by__isnull=False, claim_expires_at__gt=now)
+
+
+def _queue_condition(name: str, value: str, *, user, now) -> Q:
+    """The condition one filter value puts on the queue; "" (or "all") puts none."""
+    if not value or value == "all":
+        return Q()
+    if name == "state":
+        return Q(state__in=OPEN_STATES) if value == "open" else Q(state=value)
+    if name == "verdict":
+        return Q(verdict=value)
+    if name == "priority":
+        return Q(priority=value)
+    if name == "due":
+        if value == "overdue":
+            return Q(due_at__lt=now)
+        soon = now + timedelta(hours=settings.TAKEDOWN_QUEUE_DUE_SOON_HOURS)
+        return Q(due_at__gte=now, due_at__lt=soon)
+    if name == "claim":
+        if value == "mine":
+            return live_claim(now) & Q(claimed_by=user)
+        if value == "unclaimed":
+            return ~live_claim(now)
+        return live_claim(now) & ~Q(claimed_by=user)
+    raise ValueError(f"Unknown queue filter {name!r}.")
+
+
+def queue_filter_q(filters: dict[str, str], *, user, now, leave_out: str | None = None) -> Q:
+    condition = Q()
+    for name, value in filters.items():
+        if name != leave_out:
+            condition &= _queue_condition(name, value, user=user, now=now)
+    return condition
+
+
+def queue_filtered(filters: dict[str, str], *, user, now=None) -> QuerySet[Case]:
+    """The queue with every chosen filter applied (``filters`` already validated)."""
+    now = now or timezone.now()
+    return queue_cases().filter(queue_filter_q(filters, user=user, now=now))
+
+
+def queue_filter_counts(filters: dict[str, str], *, user, now=None) -> dict[str, dict[str, int]]:
+    """How many cases each filter value would give, the other chosen filters kept.
+
+    One aggregate query for every value of every filter (a conditional COUNT each), not one
+    query per value: the counts cost the same whatever the number of cases or values.
+    """
+    now = now or timezone.now()
+    aggregates = {}
+    for name, values in QUEUE_FILTERS.items():
+        others = queue_filter_q(filters, user=user, now=now, leave_out=name)
+        for value in ["", *values]:
+            condition = others & _queue_condition(name, value, user=user, now=now)
+            aggregates[f"{name}__{value}"] = (
+                Count("pk", filter=condition) if condition else Count("pk")
+            )
+    totals = Case.objects.order_by().aggregate(**aggregates)
+    counts: dict[str, dict[str, int]] = {name: {} for name in QUEUE_FILTERS}
+    for key, number in totals.items():
+        name, value = key.split("__", 1)
+        counts[name][value] = number
+    return counts
 
 
 class QueuePaginator(Paginator):

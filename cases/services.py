@@ -593,3 +593,21 @@ def case_close_already_removed(*, case_id: int) -> Case:
     )
     schedule_already_removed_email(case=case)
     return case
+
+
+# --- the reviewer's console ----------------------------------------------------------------
+
+
+def case_claim_renew(*, case_id: int, actor: Actor, now=None) -> bool:
+    """Extend the actor's live claim to a full lease from now.
+
+    A claim is kept by its holder's activity on the case (opening it, revealing the photos,
+    deciding) and lapses when left idle for TAKEDOWN_CLAIM_MINUTES. A compare-and-swap on the
+    holder and the expiry, so a claim that already lapsed (or someone else's) is never revived;
+    no log entry, since activity changes nothing on the case. True when a claim was renewed.
+    """
+    now = now or timezone.now()
+    renewed = Case.objects.filter(
+        pk=case_id, claimed_by_id=actor.user_id, claim_expires_at__gt=now
+    ).update(claim_expires_at=now + timedelta(minutes=settings.TAKEDOWN_CLAIM_MINUTES))
+    return renewed == 1

@@ -443,6 +443,8 @@ TAKEDOWN_TERRITORIAL_SCOPE = env_list("TAKEDOWN_TERRITORIAL_SCOPE", [])
 
 # A claim is a lease that lapses after this many minutes without activity.
 TAKEDOWN_CLAIM_MINUTES = env_int("TAKEDOWN_CLAIM_MINUTES", 30)
+# The review queue's "due soon" filter: open cases due within this many hours.
+TAKEDOWN_QUEUE_DUE_SOON_HOURS = env_int("TAKEDOWN_QUEUE_DUE_SOON_HOURS", 4)
 # Days the complainant has to answer a request for information.
 TAKEDOWN_NEEDS_INFO_DAYS = env_int("TAKEDOWN_NEEDS_INFO_DAYS", 14)
 

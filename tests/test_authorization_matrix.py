@@ -83,11 +83,16 @@ MATRIX = {
     ("GET", "staff/cases/<int:pk>/"): STAFF,
     ("POST", "staff/cases/<int:pk>/claim/"): STAFF,
     ("POST", "staff/cases/<int:pk>/release/"): STAFF,
+    ("POST", "staff/cases/<int:pk>/claim/renew/"): STAFF,
     ("POST", "staff/cases/<int:pk>/decide/"): STAFF,
     ("POST", "staff/cases/<int:pk>/close/"): STAFF,
     ("POST", "staff/cases/<int:pk>/resolve-dispute/"): STAFF,
     ("GET", "staff/evidence/<int:pk>/"): SENIOR,  # an identity document
+    ("POST", "staff/bulk/"): STAFF,
     ("GET", "staff/dashboard/"): STAFF,
+    ("GET", "staff/dashboard/export.csv"): STAFF,
+    ("GET", "staff/transparency/"): STAFF,
+    ("GET", "staff/transparency/export.csv"): STAFF,
     ("POST", "staff/measures/<int:pk>/retry/"): STAFF,
     ("GET", "admin/"): STAFF,
     # --- public API -------------------------------------------------------------------------
