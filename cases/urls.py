@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("cases/<int:pk>/resolve-dispute/", views.case_resolve_dispute, name="resolve_dispute"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("bulk/", views.bulk_decide, name="bulk"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboard_views.dashboard_export, name="dashboard_export"),
+    path("transparency/", dashboard_views.transparency, name="transparency"),
+    path(
+        "transparency/export.csv",
+        dashboard_views.transparency_export,
+        name="transparency_export",
+    ),
     path("measures/<int:pk>/retry/", views.measure_retry_view, name="measure_retry"),
 ]

@@ -90,6 +90,9 @@ MATRIX = {
     ("GET", "staff/evidence/<int:pk>/"): SENIOR,  # an identity document
     ("POST", "staff/bulk/"): STAFF,
     ("GET", "staff/dashboard/"): STAFF,
+    ("GET", "staff/dashboard/export.csv"): STAFF,
+    ("GET", "staff/transparency/"): STAFF,
+    ("GET", "staff/transparency/export.csv"): STAFF,
     ("POST", "staff/measures/<int:pk>/retry/"): STAFF,
     ("GET", "admin/"): STAFF,
     # --- public API -------------------------------------------------------------------------
