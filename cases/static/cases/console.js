@@ -193,6 +193,7 @@
     var canvas = details.querySelector("[data-compare-canvas]");
     var mode = details.querySelector("[data-compare-mode]");
     var opacity = details.querySelector("[data-compare-opacity]");
+    var mirror = details.querySelector("[data-compare-mirror]");
     var frame = reported ? reported.closest(".region-frame") : null;
     if (!reference || !reported || !canvas) return;
 
@@ -224,7 +225,14 @@
         context.globalAlpha = Number(opacity.value) / 100;
         opacity.disabled = false;
       }
-      context.drawImage(reference, x, y, w, h);
+      if (mirror && mirror.checked) {
+        context.translate(x + w, y);
+        context.scale(-1, 1);
+        context.drawImage(reference, 0, 0, w, h);
+        context.setTransform(1, 0, 0, 1, 0, 0);
+      } else {
+        context.drawImage(reference, x, y, w, h);
+      }
       context.globalCompositeOperation = "source-over";
       context.globalAlpha = 1;
       canvas.dataset.rendered = mode.value;
@@ -235,6 +243,7 @@
     details.addEventListener("toggle", draw);
     mode.addEventListener("change", draw);
     opacity.addEventListener("input", draw);
+    if (mirror) mirror.addEventListener("change", draw);
     draw();
   }
   document.querySelectorAll("[data-compare]").forEach(setupCompare);
