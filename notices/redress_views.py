@@ -5,6 +5,7 @@ its hash) in the session."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import redress
@@ -50,7 +51,7 @@ def appeal(request, reference):
             party=Appeal.Party.COMPLAINANT,
             statement=request.POST.get("statement", ""),
         ),
-        "Your appeal was filed; a different reviewer will decide it.",
+        _("Your appeal was filed; a different reviewer will decide it."),
     )
 
 
@@ -68,5 +69,5 @@ def legal_action(request, reference):
         request,
         reference,
         send,
-        "Your proof was received: the measure stays while the dispute is reviewed.",
+        _("Your proof was received: the measure stays while the dispute is reviewed."),
     )
