@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -12,7 +13,13 @@ from . import redress, services
 from .measures import measure_retry
 from .models import Case, PlatformMeasure, Priority, State, Verdict
 from .roles import Actor
-from .selectors import QueuePaginator, dashboard_figures, queue_cases
+from .selectors import (
+    QUEUE_FILTERS,
+    QueuePaginator,
+    dashboard_figures,
+    queue_cases,
+    queue_filter_q,
+)
 from .serializers import (
     ActionLogSerializer,
     CaseDetailSerializer,
@@ -37,6 +44,19 @@ class CaseListAPI(generics.ListAPIView):
             OpenApiParameter("state", enum=State.values, required=False),
             OpenApiParameter("verdict", enum=Verdict.values, required=False),
             OpenApiParameter("priority", enum=Priority.values, required=False),
+            OpenApiParameter(
+                "due",
+                enum=QUEUE_FILTERS["due"],
+                required=False,
+                description="soon: due within TAKEDOWN_QUEUE_DUE_SOON_HOURS; overdue: past due.",
+            ),
+            OpenApiParameter(
+                "claim",
+                enum=QUEUE_FILTERS["claim"],
+                required=False,
+                description="mine: your live claim; unclaimed: no claim, or one that lapsed; "
+                "others: someone else's live claim.",
+            ),
         ],
         summary="The review queue, soonest due first",
     )
@@ -55,7 +75,15 @@ class CaseListAPI(generics.ListAPIView):
         priority = self.request.query_params.get("priority") or None
         if priority and priority not in Priority.values:
             raise InvalidInput(f"priority must be one of {', '.join(Priority.values)}.")
-        return queue_cases(state=state, verdict=verdict, priority=priority)
+        chosen = {name: self.request.query_params.get(name) or "" for name in ("due", "claim")}
+        for name, value in chosen.items():
+            if value and value not in QUEUE_FILTERS[name]:
+                raise InvalidInput(f"{name} must be one of {', '.join(QUEUE_FILTERS[name])}.")
+        cases = queue_cases(state=state, verdict=verdict, priority=priority)
+        if any(chosen.values()):
+            now = timezone.now()
+            cases = cases.filter(queue_filter_q(chosen, user=self.request.user, now=now))
+        return cases
 
 
 class CaseDetailAPI(generics.RetrieveAPIView):

@@ -20,7 +20,7 @@ from cases.roles import Actor
 from demo_platform.models import Post
 from notices.models import Notice, ReportedItem
 
-from .conftest import notice_payload, post_url, web_as
+from .conftest import api_as, notice_payload, post_url, web_as
 
 QUEUE = reverse("cases:queue")
 BULK = reverse("cases:bulk")
@@ -480,3 +480,32 @@ def test_a_template_filled_uphold_with_per_item_measures_is_recorded(moderator_a
     assert (first.outcome, first.measure) == ("upheld", "block")
     assert (extra.outcome, extra.measure) == ("rejected", "")
     assert case.decisions.get().reasons == str(template.text)
+
+
+# --- the staff API takes the same filters -----------------------------------------------------
+
+
+def test_the_queue_api_filters_by_due_time_and_claim_like_the_page(queue_world, moderator_a):
+    w = queue_world
+    api = api_as(moderator_a)
+
+    def ids(**query):
+        response = api.get("/api/v1/cases/", query)
+        assert response.status_code == 200, response.json()
+        return {case["id"] for case in response.json()["results"]}
+
+    assert ids(due="overdue") == {w["overdue_match"].pk}
+    assert ids(due="soon", priority="trusted") == {w["soon_trusted"].pk}
+    assert ids(claim="mine") == {w["mine"].pk}
+    assert ids(claim="others") == {w["theirs"].pk}
+    assert w["lapsed"].pk in ids(claim="unclaimed", verdict="match")
+    bad = api.get("/api/v1/cases/", {"claim": "everyone"})
+    assert bad.status_code == 400
+    assert "claim must be one of mine, unclaimed, others." in str(bad.json())
+
+
+def test_the_api_schema_describes_the_queue_filters(moderator_a):
+    schema = api_as(moderator_a).get("/api/schema/", {"format": "json"}).json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+    assert set(parameters["due"]["schema"]["enum"]) == {"soon", "overdue"}
+    assert set(parameters["claim"]["schema"]["enum"]) == {"mine", "unclaimed", "others"}
