@@ -225,3 +225,43 @@ def test_the_queue_and_the_case_page_fit_a_phone(phone_page, live_server, settin
     # The shortcuts panel opens from its button too (no keyboard on a phone).
     page.get_by_role("button", name="Keyboard shortcuts").click()
     assert page.locator("#shortcuts").is_visible()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_moderator_selects_cases_with_x_and_rejects_them_after_confirming(
+    browser_page, live_server, settings, moderator_a
+):
+    settings.TAKEDOWN_PLATFORM_HOSTS = [*settings.TAKEDOWN_PLATFORM_HOSTS, "testserver"]
+    cases = file_notices()
+    page = browser_page
+    sign_in(page, live_server.url, "moderator_a")
+    page.goto(live_server.url + reverse("cases:queue"))
+
+    for _ in cases:
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+    assert page.locator("[data-case-row] input[type=checkbox]:checked").count() == 2
+    page.check("#bulk input[name=outcome][value=reject]")
+    page.select_option("#bulk-template", "insufficient_evidence")
+    assert page.input_value("#bulk-ground") == "insufficient_evidence"
+    assert "PRC Civil Code art. 1195" in page.input_value("#bulk-reasons")
+    page.click("#bulk button[type=submit]")
+
+    # The confirmation lists both cases; nothing has changed yet.
+    page.wait_for_load_state()
+    listed = page.locator("#bulk-cases").inner_text()
+    for case in cases.values():
+        assert case.notice.reference in listed
+        case.refresh_from_db()
+        assert case.state == "received"
+    assert_accessible(page)
+    screenshot(page, "console-bulk-confirm")
+
+    page.get_by_role("button", name="Confirm: decide 2 cases").click()
+    page.wait_for_load_state()
+    assert "2 decided, 0 skipped." in page.inner_text("main")
+    assert_accessible(page)
+    screenshot(page, "console-bulk-done")
+    for case in cases.values():
+        case.refresh_from_db()
+        assert case.state == "rejected"

@@ -12,9 +12,9 @@
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
-    return (
-      tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable
-    );
+    // Ticking a box or choosing a radio button is not typing: shortcuts still work there.
+    if (tag === "input") return !/^(checkbox|radio|button|submit|reset|range)$/.test(target.type);
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   // --- the help panel -------------------------------------------------------------------
