@@ -125,7 +125,12 @@ def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page
     assert page.locator("#error-reference_photos").inner_text() == (
         "Add at least one photo of the person."
     )
-    page.set_input_files("#id_reference_photos", [picked("selfie.jpg", reference_photo_jpeg())])
+    # The drop zone opens the file picker from the keyboard.
+    page.focus("#dropzone")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert chooser.value.is_multiple()
+    chooser.value.set_files([picked("selfie.jpg", reference_photo_jpeg())])
     drop_photo(page, "wrong-one.jpg", jpeg((30, 140, 200)))
     previews = page.locator("#previews-reference_photos img")
     assert previews.count() == 2
@@ -268,3 +273,51 @@ def test_on_a_phone_the_flow_works_without_sideways_scrolling(phone_page, portal
     page.wait_for_selector("#timeline")
     assert no_sideways_scroll(page)
     screenshot(page, "portal-phone-tracking")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_whole_form_is_one_page_that_files_the_notice(browser, portal):
+    from demo_platform.story_images import reference_photo_jpeg
+
+    clinic = posts_by_role("clinic")[0]
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(portal.url + "/notices/new/")
+
+    # Every step is on the page at once, and no step-by-step buttons.
+    for step in ("1", "2", "3", "4", "5"):
+        assert page.locator(f"#step-{step}").is_visible()
+    assert not page.locator("[data-next]").first.is_visible()
+    fill_who(page)
+    page.fill("#id_reported_urls", post_url(clinic))
+    page.set_input_files(
+        "#id_reference_photos",
+        [picked("selfie.jpg", reference_photo_jpeg()), picked("other.jpg", jpeg((90, 20, 30)))],
+    )
+    page.set_input_files("#id_identity_document", [picked("id.jpg", jpeg((10, 20, 30)))])
+    page.fill("#id_description", "This clinic uses my selfie as a fake customer result.")
+    page.fill("#id_signature", "Mei Lin")
+    page.click("#plain-submit button")
+
+    # The statements were not ticked: the same page, the message next to each box.
+    assert "Please correct the fields marked below" in page.inner_text("#form-errors")
+    assert "You must confirm" in page.inner_text("#error-good_faith")
+    assert page.get_attribute("#id_good_faith", "aria-invalid") == "true"
+    assert Notice.objects.count() == 0
+    screenshot(page, "portal-filing-no-script-errors")
+    page.set_input_files(
+        "#id_reference_photos",
+        [picked("selfie.jpg", reference_photo_jpeg()), picked("other.jpg", jpeg((90, 20, 30)))],
+    )
+    page.set_input_files("#id_identity_document", [picked("id.jpg", jpeg((10, 20, 30)))])
+    page.check("#id_good_faith")
+    page.check("#id_accuracy")
+    page.click("#plain-submit button")
+
+    page.wait_for_url("**/notices/receipt/")
+    notice = Notice.objects.get()
+    assert page.inner_text("#reference") == notice.reference
+    assert notice.evidence.filter(kind=EvidenceFile.Kind.REFERENCE_PHOTO).count() == 2
+    context.close()

@@ -122,7 +122,9 @@
     }
     if (focus !== false) {
       var heading = steps[index].querySelector("legend, h2");
-      window.scrollTo(0, 0);
+      // The step's top (with the stepper above it), not the page's top: on a phone the
+      // introduction would otherwise push the step below the fold.
+      stepper.scrollIntoView({ block: "start" });
       if (heading) {
         heading.focus({ preventScroll: true });
       }
