@@ -58,6 +58,7 @@
     var reasons = form.querySelector("[data-reasons]");
     var outcomes = form.querySelectorAll("input[data-outcome]");
     var upholdOnly = form.querySelectorAll("[data-uphold-only]");
+    var rejectOnly = form.querySelectorAll("[data-reject-only]");
 
     function chosenOutcome() {
       var checked = form.querySelector("input[data-outcome]:checked");
@@ -89,6 +90,15 @@
       }
       upholdOnly.forEach(function (element) {
         element.hidden = Boolean(outcome) && outcome !== "uphold";
+      });
+      rejectOnly.forEach(function (element) {
+        element.hidden = Boolean(outcome) && outcome !== "reject";
+        // A hidden box is not sent ticked: only a rejection may be manifestly unfounded.
+        if (element.hidden) {
+          element.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+            box.checked = false;
+          });
+        }
       });
     }
     outcomes.forEach(function (radio) {
