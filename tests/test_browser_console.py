@@ -265,3 +265,46 @@ def test_a_moderator_selects_cases_with_x_and_rejects_them_after_confirming(
     for case in cases.values():
         case.refresh_from_db()
         assert case.state == "rejected"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_matched_region_is_outlined_and_follows_the_zoom(
+    browser_page, live_server, settings, moderator_a
+):
+    """The photo-pack seller's grid holds her selfie in one cell: that cell is outlined on the
+    snapshot, stays on it when the photo is enlarged, and the compare view lays the reference
+    on it."""
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    settings.TAKEDOWN_PLATFORM_HOSTS = [*settings.TAKEDOWN_PLATFORM_HOSTS, "testserver"]
+    call_command("load_demo", stdout=io.StringIO())
+    pack = posts_by_role("pack")[0]
+    filed = APIClient().post(
+        "/api/v1/notices/", notice_payload([post_url(pack)]), format="multipart"
+    )
+    case = Case.objects.get(notice__reference=filed.json()["reference"])
+    page = browser_page
+    sign_in(page, live_server.url, "moderator_a")
+    page.goto(live_server.url + reverse("cases:detail", args=[case.pk]))
+    region = page.locator(".match-region")
+    region.wait_for(state="attached")
+
+    def box():
+        return page.evaluate(
+            "() => { const r = document.querySelector('.match-region').getBoundingClientRect();"
+            " const i = document.querySelector('.region-frame img').getBoundingClientRect();"
+            " return {w: r.width, left: r.left - i.left, iw: i.width}; }"
+        )
+
+    before = box()
+    assert 0 < before["w"] < before["iw"]
+    page.locator('img[data-compare-role="reported"]').click()
+    after = box()
+    assert after["iw"] == pytest.approx(before["iw"] * 2, rel=0.02)
+    assert after["w"] == pytest.approx(before["w"] * 2, rel=0.05)
+    assert after["left"] == pytest.approx(before["left"] * 2, abs=3)
+    page.click(".compare summary")
+    assert "placed on the region where it was found" in page.inner_text(".compare")
+    assert page.locator("[data-compare-canvas]").get_attribute("data-rendered") == "overlay"
+    screenshot(page, "console-region")
