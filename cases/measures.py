@@ -8,7 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from notices.models import ReportedItem
 from takedown.enqueue import enqueue_on_commit
@@ -22,21 +23,47 @@ from .roles import Actor
 
 logger = logging.getLogger(__name__)
 
-RESTRICTED_SUBJECT = "Your content was restricted following a portrait-right notice"
-RESTORED_SUBJECT = "Your content was restored"
+# The uploader is told in the platform's language (TAKEDOWN_PLATFORM_LANGUAGE).
+RESTRICTED_SUBJECT = gettext_lazy("Your content was restricted following a portrait-right notice")
+RESTORED_SUBJECT = gettext_lazy("Your content was restored")
+MEASURE_LABELS = {
+    "delete": gettext_lazy("Delete the content"),
+    "disconnect_link": gettext_lazy("Disconnect the link to it"),
+    "block": gettext_lazy("Block access to it"),
+    RESTORE: gettext_lazy("Restore"),
+}
+USE_TYPE_LABELS = {
+    "commercial_endorsement": gettext_lazy("Used to advertise (fake customer photo)"),
+    "sale": gettext_lazy("Sold (e.g. in photo packs)"),
+    "impersonation": gettext_lazy("Used to impersonate the person shown (e.g. a fake profile)"),
+    "other": gettext_lazy("Other use"),
+}
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 def _statement_of_reasons(decision) -> str:
-    scope = ", ".join(decision.territorial_scope) or "everywhere"
-    duration = f"until {decision.ends_on:%Y-%m-%d}" if decision.ends_on else "indefinitely"
-    return (
-        f"Ground: {decision.ground_reference}\n"
-        f"Facts and reasons: {decision.reasons}\n"
-        f"Scope: {scope}; duration: {duration}.\n"
-        "Detected through a notice from the person shown, not by automated means; "
-        "decided by a person, not by automated means.\n"
-        f"Redress: {decision.redress}"
-    )
+    scope = ", ".join(decision.territorial_scope) or gettext("everywhere")
+    if decision.ends_on:
+        duration = gettext("until %(date)s") % {"date": _date(decision.ends_on)}
+    else:
+        duration = gettext("indefinitely")
+    return gettext(
+        "Ground: %(ground)s\n"
+        "Facts and reasons: %(reasons)s\n"
+        "Scope: %(scope)s; duration: %(duration)s.\n"
+        "Detected through a notice from the person shown, not by automated means; decided by a "
+        "person, not by automated means.\n"
+        "Redress: %(redress)s"
+    ) % {
+        "ground": decision.ground_reference,
+        "reasons": decision.reasons,
+        "scope": scope,
+        "duration": duration,
+        "redress": decision.redress,
+    }
 
 
 def _forwarded_notice(notice) -> str:
@@ -45,33 +72,51 @@ def _forwarded_notice(notice) -> str:
     if settings.TAKEDOWN_FORWARD_COMPLAINANT_CONTACT:
         who = f"{notice.notifier_name} <{notice.notifier_email}>"
     else:
-        who = "the person shown (contact details withheld)"
-    return (
-        f"Notice {notice.reference} from {who}, received {notice.received_at:%Y-%m-%d}:\n"
-        f"{notice.get_use_type_display()}. {notice.description}"
-    )
+        who = gettext("the person shown (contact details withheld)")
+    return gettext(
+        "Notice %(reference)s from %(who)s, received %(date)s:\n%(use)s. %(description)s"
+    ) % {
+        "reference": notice.reference,
+        "who": who,
+        "date": _date(notice.received_at),
+        "use": USE_TYPE_LABELS.get(notice.use_type, notice.get_use_type_display()),
+        "description": notice.description,
+    }
 
 
 def _uploader_message(measure: PlatformMeasure, access: UploaderAccess) -> tuple[str, str]:
+    """The subject and body sent to the uploader, in the platform's language."""
+    with translation.override(settings.TAKEDOWN_PLATFORM_LANGUAGE):
+        return _uploader_message_text(measure, access)
+
+
+def _uploader_message_text(measure: PlatformMeasure, access: UploaderAccess) -> tuple[str, str]:
     link = settings.TAKEDOWN_SITE_URL + access.respond_path()
     if measure.measure == RESTORE:
-        return RESTORED_SUBJECT, (
-            f"Your content {measure.item.url} was restored (case {measure.case.reference}). "
-            f"The case history is at your private link:\n{link}\n"
-        )
+        return str(RESTORED_SUBJECT), gettext(
+            "Your content %(url)s was restored (case %(reference)s). The case history is at "
+            "your private link:\n%(link)s\n"
+        ) % {"url": measure.item.url, "reference": measure.case.reference, "link": link}
     decision = measure.decision
-    days = settings.TAKEDOWN_COUNTER_NOTICE_DAYS
-    return RESTRICTED_SUBJECT, (
-        f"Your content {measure.item.url} was acted on ({measure.get_measure_display()}) "
-        f"after a notice by the person shown in it (case {measure.case.reference}).\n\n"
-        f"{_forwarded_notice(measure.case.notice)}\n\n"
-        f"Statement of reasons:\n{_statement_of_reasons(decision)}\n\n"
-        "If your use is lawful you may send a counter-notice with preliminary evidence and "
-        "your real identity; it is forwarded to the complainant, and unless they show within "
-        f"the waiting period (currently {days} days) that they complained to the authorities "
-        "or went to court, your content is restored. You may also appeal the decision. Both "
-        f"are at your private link (do not share it):\n{link}\n"
-    )
+    return str(RESTRICTED_SUBJECT), gettext(
+        "Your content %(url)s was acted on (%(measure)s) after a notice by the person shown in "
+        "it (case %(reference)s).\n\n"
+        "%(notice)s\n\n"
+        "Statement of reasons:\n%(statement)s\n\n"
+        "If your use is lawful you may send a counter-notice with preliminary evidence and your "
+        "real identity; it is forwarded to the complainant, and unless they show within the "
+        "waiting period (currently %(days)s days) that they complained to the authorities or "
+        "went to court, your content is restored. You may also appeal the decision. Both are "
+        "at your private link (do not share it):\n%(link)s\n"
+    ) % {
+        "url": measure.item.url,
+        "measure": MEASURE_LABELS.get(measure.measure, measure.get_measure_display()),
+        "reference": measure.case.reference,
+        "notice": _forwarded_notice(measure.case.notice),
+        "statement": _statement_of_reasons(decision),
+        "days": settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
+        "link": link,
+    }
 
 
 def uploader_access_for(case: Case, item) -> UploaderAccess:

@@ -1,13 +1,17 @@
 """The policy's arithmetic: deadlines, waiting periods and who may appeal what.
 
 Plain functions of their arguments (no database, no settings) so every rule can be tested on
-its own; the services pass in the configured values.
+its own; the services pass in the configured values. Refusals are worded for the party, in the
+active language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from django.utils import formats
+from django.utils.translation import gettext
 
 # ISO 3166-1 alpha-2: where a measure may apply (a decision's territorial scope).
 _COUNTRY_CODES_TEXT = """
@@ -101,26 +105,32 @@ def appeal_right(
     first time; for the appellant it is final within the platform.
     """
     if decision_outcome is None or told_at is None:
-        return AppealRight(False, "There is no decision to appeal yet.")
+        return AppealRight(False, gettext("There is no decision to appeal yet."))
     if decision_outcome == "request_info":
-        return AppealRight(False, "A request for information cannot be appealed.")
+        return AppealRight(False, gettext("A request for information cannot be appealed."))
     if party == "uploader" and decision_outcome != "uphold":
-        return AppealRight(False, "Only a decision that restricted your content can be appealed.")
+        return AppealRight(
+            False, gettext("Only a decision that restricted your content can be appealed.")
+        )
     if appeal_open:
-        return AppealRight(False, "An appeal on this case is already being reviewed.")
+        return AppealRight(False, gettext("An appeal on this case is already being reviewed."))
     if already_appealed:
         if decided_on_appeal:
             return AppealRight(
                 False,
-                "This decision was taken on your appeal and is final within the platform; you "
-                "may still use a certified out-of-court dispute settlement body or go to court.",
+                gettext(
+                    "This decision was taken on your appeal and is final within the platform; "
+                    "you may still use a certified out-of-court dispute settlement body or go "
+                    "to court."
+                ),
             )
-        return AppealRight(False, "You have already appealed in this case.")
+        return AppealRight(False, gettext("You have already appealed in this case."))
     closes_at = told_at + timedelta(days=window_days)
     if now >= closes_at:
-        return AppealRight(
-            False, f"The appeal period ended on {closes_at:%Y-%m-%d}.", closes_at=closes_at
-        )
+        ended = gettext("The appeal period ended on %(date)s.") % {
+            "date": formats.date_format(closes_at, "DATE_FORMAT")
+        }
+        return AppealRight(False, ended, closes_at=closes_at)
     return AppealRight(True, closes_at=closes_at)
 
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from notices.models import EvidenceFile, ReportedItem
 from notices.services import store_evidence
@@ -62,7 +63,7 @@ def uploader_items(access: UploaderAccess):
 def _required_text(fields: dict, name: str, label: str, errors: dict) -> str:
     value = (fields.get(name) or "").strip()
     if not value:
-        errors[name] = [f"{label} is required."]
+        errors[name] = [gettext("%(label)s is required.") % {"label": label}]
     return value
 
 
@@ -75,41 +76,49 @@ def counter_notice_file(
     _refuse_for_the_party(Case.objects.get(pk=access.case_id), "counter_notice")
     dmca = settings.TAKEDOWN_COUNTER_NOTICE_POLICY == policy.DMCA
     errors: dict = {}
-    name = _required_text(fields, "name", "Your full legal name", errors)
-    email = _required_text(fields, "email", "Your e-mail address", errors)
-    statement = _required_text(fields, "statement", "A statement of why your use is lawful", errors)
-    signature = _required_text(fields, "signature", "Your signature (type your full name)", errors)
+    name = _required_text(fields, "name", gettext("Your full legal name"), errors)
+    email = _required_text(fields, "email", gettext("Your e-mail address"), errors)
+    statement = _required_text(
+        fields, "statement", gettext("A statement of why your use is lawful"), errors
+    )
+    signature = _required_text(
+        fields, "signature", gettext("Your signature (type your full name)"), errors
+    )
     address = (fields.get("address") or "").strip()
     phone = (fields.get("phone") or "").strip()
     if not fields.get("good_faith"):
         errors["good_faith"] = [
-            "Confirm that you believe in good faith, under penalty of perjury, that the content "
-            "was acted on by mistake or misidentification."
+            gettext(
+                "Confirm that you believe in good faith, under penalty of perjury, that the "
+                "content was acted on by mistake or misidentification."
+            )
         ]
     if dmca:
         if not address:
-            errors["address"] = ["Your postal address is required."]
+            errors["address"] = [gettext("Your postal address is required.")]
         if not phone:
-            errors["phone"] = ["Your telephone number is required."]
+            errors["phone"] = [gettext("Your telephone number is required.")]
         if not fields.get("consent_to_jurisdiction"):
-            errors["consent_to_jurisdiction"] = ["Consent to the jurisdiction of a court."]
+            errors["consent_to_jurisdiction"] = [gettext("Consent to the jurisdiction of a court.")]
     if not evidence:
         errors["evidence"] = [
-            "Attach preliminary evidence that your use is lawful (for example the person's "
-            "consent or a licence)."
+            gettext(
+                "Attach preliminary evidence that your use is lawful (for example the person's "
+                "consent or a licence)."
+            )
         ]
     if errors:
         raise InvalidInput(
-            "The counter-notice is incomplete; nothing was sent.", field_errors=errors
+            gettext("The counter-notice is incomplete; nothing was sent."), field_errors=errors
         )
     created: dict = {}
 
     def check(case: Case) -> None:
         _refuse_for_the_party(case, "counter_notice")
         if CounterNotice.objects.filter(access=access).exists():
-            raise Conflict("You have already sent a counter-notice on this case.")
+            raise Conflict(gettext("You have already sent a counter-notice on this case."))
         if not live_measures(case).filter(item__in=uploader_items(access)).exists():
-            raise Conflict("No measure is in force on your content in this case.")
+            raise Conflict(gettext("No measure is in force on your content in this case."))
 
     def apply(case: Case) -> list[str]:
         received = timezone.now()
@@ -174,11 +183,15 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
     message = (message or "").strip()
     errors = {}
     if not message:
-        errors["message"] = ["Say which authority or court, and the date and reference."]
+        errors["message"] = [gettext("Say which authority or court, and the date and reference.")]
     if not files:
-        errors["files"] = ["Attach the proof (the complaint, the court filing or its receipt)."]
+        errors["files"] = [
+            gettext("Attach the proof (the complaint, the court filing or its receipt).")
+        ]
     if errors:
-        raise InvalidInput("The proof is incomplete; nothing was sent.", field_errors=errors)
+        raise InvalidInput(
+            gettext("The proof is incomplete; nothing was sent."), field_errors=errors
+        )
 
     _refuse_for_the_party(Case.objects.get(pk=case_id), "legal_action_proof")
 
@@ -270,11 +283,11 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
     from . import tasks
 
     if outcome not in ("maintain", "restore"):
-        message = "outcome must be maintain or restore."
+        message = gettext("The outcome must be maintain or restore.")
         raise InvalidInput(message, field_errors={"outcome": [message]})
     reasons = (reasons or "").strip()
     if not reasons:
-        message = "Reasons are required: they are sent to both parties."
+        message = gettext("Reasons are required: they are sent to both parties.")
         raise InvalidInput(message, field_errors={"reasons": [message]})
     created: dict = {}
 
@@ -353,12 +366,12 @@ def appeal_right_for(
 
 # Why a party's action is not open, in their words rather than the state machine's.
 NOT_NOW = {
-    "appeal": "An appeal is not possible while the case is {state}.",
-    "legal_action_proof": (
+    "appeal": gettext_lazy("An appeal is not possible while the case is %(state)s."),
+    "legal_action_proof": gettext_lazy(
         "Proof of legal action is needed only while the waiting period after the uploader's "
-        "counter-notice runs; this case is {state}."
+        "counter-notice runs; this case is %(state)s."
     ),
-    "counter_notice": "A counter-notice is not possible while the case is {state}.",
+    "counter_notice": gettext_lazy("A counter-notice is not possible while the case is %(state)s."),
 }
 
 
@@ -368,7 +381,7 @@ def _refuse_for_the_party(case: Case, action: str, party: str = "", access=None)
         if not right.allowed:
             raise Conflict(right.reason)
     if (case.state, action) not in TRANSITIONS:
-        raise Conflict(NOT_NOW[action].format(state=case.get_state_display().lower()))
+        raise Conflict(NOT_NOW[action] % {"state": case.get_state_display().lower()})
 
 
 def appeal_file(
@@ -377,7 +390,7 @@ def appeal_file(
     """File an internal complaint against the case's latest decision."""
     statement = (statement or "").strip()
     if not statement:
-        message = "Say why the decision should be changed."
+        message = gettext("Say why the decision should be changed.")
         raise InvalidInput(message, field_errors={"statement": [message]})
     actor = Actor.uploader() if party == Appeal.Party.UPLOADER else Actor.complainant()
     created: dict = {}
@@ -426,21 +439,22 @@ def notify_appeal_outcome(*, appeal_id: int) -> None:
     if item is None or appeal.decided_at is None:
         return
     decision = appeal.decision
-    outcome = (
-        "The measure on your content is maintained."
-        if decision.outcome == Decision.Outcome.UPHOLD
-        and item.outcome == ReportedItem.Outcome.UPHELD
-        else "The measure on your content is lifted and it is being restored."
-    )
-    body = (
-        f"Your appeal on case {appeal.case.reference} was decided by a different reviewer. "
-        f"{outcome}\n\nReasons: {decision.reasons}\n\nThis decision is final within the "
-        "platform; you may still refer it to a certified out-of-court dispute settlement body "
-        "or go to court."
-    )
-    result = get_adapter().notify_uploader(
-        item.content_id, subject="Your appeal was decided", body=body
-    )
+    # In the platform's language, as every message to the uploader.
+    with translation.override(settings.TAKEDOWN_PLATFORM_LANGUAGE):
+        outcome = (
+            gettext("The measure on your content is maintained.")
+            if decision.outcome == Decision.Outcome.UPHOLD
+            and item.outcome == ReportedItem.Outcome.UPHELD
+            else gettext("The measure on your content is lifted and it is being restored.")
+        )
+        body = gettext(
+            "Your appeal on case %(reference)s was decided by a different reviewer. "
+            "%(outcome)s\n\nReasons: %(reasons)s\n\nThis decision is final within the "
+            "platform; you may still refer it to a certified out-of-court dispute settlement "
+            "body or go to court."
+        ) % {"reference": appeal.case.reference, "outcome": outcome, "reasons": decision.reasons}
+        subject = gettext("Your appeal was decided")
+    result = get_adapter().notify_uploader(item.content_id, subject=subject, body=body)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=appeal.case_id)
         log_append(

@@ -145,7 +145,12 @@ def review_notifier(*, case: Case, decision: Decision) -> NotifierSanction | Non
     send_on_commit(
         template="notifier_sanction",
         to=email,
-        context={"notice": notice, "sanction": sanction},
+        context={
+            "notice": notice,
+            "sanction": sanction,
+            "window_days": settings.TAKEDOWN_UNFOUNDED_WINDOW_DAYS,
+            "suspension_days": settings.TAKEDOWN_NOTIFIER_SUSPENSION_DAYS,
+        },
         notice=notice,
     )
     return sanction

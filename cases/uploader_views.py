@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import Throttled
 
@@ -30,7 +31,7 @@ def _access(request, reference):
         else None
     )
     if access is None or access.case.reference != reference:
-        raise Http404("No case with this reference and link.")
+        raise Http404(gettext("No case with this reference and link."))
     if token:
         request.session[TOKENS_SESSION_KEY] = {**known, reference: token_hash}
     return access, bool(token)
@@ -73,7 +74,9 @@ def _act(request, access) -> None:
         fields["good_faith"] = request.POST.get("good_faith") == "on"
         fields["consent_to_jurisdiction"] = request.POST.get("consent_to_jurisdiction") == "on"
         redress.counter_notice_file(access=access, fields=fields, evidence=evidence)
-        messages.success(request, "Your counter-notice was sent and forwarded to the complainant.")
+        messages.success(
+            request, gettext("Your counter-notice was sent and forwarded to the complainant.")
+        )
     elif action == "appeal":
         redress.appeal_file(
             case_id=access.case_id,
@@ -81,6 +84,8 @@ def _act(request, access) -> None:
             statement=request.POST.get("statement", ""),
             access=access,
         )
-        messages.success(request, "Your appeal was filed; a different reviewer will decide it.")
+        messages.success(
+            request, gettext("Your appeal was filed; a different reviewer will decide it.")
+        )
     else:
-        messages.error(request, "Choose to send a counter-notice or an appeal.")
+        messages.error(request, gettext("Choose to send a counter-notice or an appeal."))

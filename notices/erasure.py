@@ -4,6 +4,7 @@ organisation's API token; the page uses the token it remembered in the session).
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -31,10 +32,11 @@ def _answer(notice, erased) -> dict:
             {"kind": f.kind, "sha256": f.sha256, "size": f.size, "erased_at": f.purged_at}
             for f in erased
         ],
-        "detail": "Your identity documents and reference photos were deleted; an e-mail "
-        "confirms it."
+        "detail": gettext(
+            "Your identity documents and reference photos were deleted; an e-mail confirms it."
+        )
         if erased
-        else "Nothing was left to erase.",
+        else gettext("Nothing was left to erase."),
     }
 
 

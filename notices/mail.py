@@ -1,5 +1,6 @@
-"""E-mails to complainants: rendered from one template per message, stored in the outbox in
-the same transaction as the change they report, and sent by a task."""
+"""E-mails to complainants: rendered from one template per message, in the recipient's
+language, stored in the outbox in the same transaction as the change they report, and sent by
+a task."""
 
 from __future__ import annotations
 
@@ -10,27 +11,39 @@ from django.core.mail import send_mail
 from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
 
-def render_message(template: str, context: dict) -> tuple[str, str]:
-    """Render ``emails/<template>.txt``: the first line is the subject, the rest the body.
+def message_language(notice=None) -> str:
+    """The language a message is written in: the complainant's (the notice's, chosen when they
+    filed it), else the site's (staff)."""
+    language = getattr(notice, "language", "") or settings.LANGUAGE_CODE
+    return translation.get_supported_language_variant(language)
+
+
+def render_message(template: str, context: dict, *, language: str | None = None) -> tuple[str, str]:
+    """Render ``emails/<template>.txt`` in ``language`` (the site's by default): the first line
+    is the subject, the rest the body; dates take that language's formats.
 
     Plain text, so nothing is HTML-escaped (an apostrophe stays an apostrophe)."""
     compiled = get_template(f"emails/{template}.txt").template
-    text = compiled.render(
-        Context({"site_url": settings.TAKEDOWN_SITE_URL, **context}, autoescape=False)
-    )
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = compiled.render(
+            Context({"site_url": settings.TAKEDOWN_SITE_URL, **context}, autoescape=False)
+        )
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 
 
-def send_on_commit(*, template: str, to: str, context: dict, notice=None) -> OutboundEmail:
-    """Store the message now and send it once the transaction commits.
+def send_on_commit(
+    *, template: str, to: str, context: dict, notice=None, language: str | None = None
+) -> OutboundEmail:
+    """Store the message now, in ``language`` (by default the notice's, else the site's), and
+    send it once the transaction commits.
 
     With the broker down it is sent at once instead; if that fails too, it stays in the outbox
     for the sweeper. Either way the request that caused it succeeds.
@@ -39,7 +52,7 @@ def send_on_commit(*, template: str, to: str, context: dict, notice=None) -> Out
 
     from .tasks import send_message
 
-    subject, body = render_message(template, context)
+    subject, body = render_message(template, context, language=language or message_language(notice))
     message = OutboundEmail.objects.create(
         notice=notice, template=template, to=to, subject=subject, body=body
     )

@@ -4,6 +4,7 @@ and the web form alike."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
@@ -99,6 +100,12 @@ class NoticeIntakeSerializer(serializers.Serializer):
     )
     accuracy = MustBeTrueField("The information in this notice is accurate.")
     signature = serializers.CharField(max_length=200, help_text="Your full name, typed.")
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES],
+        required=False,
+        help_text="The language of the e-mails about this notice (en or zh-hans); by default "
+        "the request's (Accept-Language).",
+    )
 
     def validate_notifier_email(self, email):
         from .services import normalise_email, notifier_suspension
@@ -175,7 +182,9 @@ class NoticeIntakeSerializer(serializers.Serializer):
             )
         return attrs
 
-    def file_notice(self, *, idempotency_key: str | None = None, language: str = "en"):
+    def file_notice(self, *, idempotency_key: str | None = None, language: str | None = None):
+        """File the notice. Its e-mails go in ``language``: the API's ``language`` field, else
+        the one given (the web form's page), else the request's active language."""
         from .services import notice_file
 
         data = dict(self.validated_data)
@@ -194,7 +203,9 @@ class NoticeIntakeSerializer(serializers.Serializer):
             )
         }
         fields["notifier_phone"] = data.get("notifier_phone", "")
-        fields["language"] = language
+        fields["language"] = translation.get_supported_language_variant(
+            data.get("language") or language or translation.get_language() or settings.LANGUAGE_CODE
+        )
         return notice_file(
             fields=fields,
             identity_document=data["identity_document"],

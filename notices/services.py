@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from takedown.enqueue import enqueue_on_commit
 
@@ -44,8 +45,10 @@ class IdempotencyKeyReused(Exception):
 def _replayed(notice: Notice, fingerprint: str) -> FiledNotice:
     if not secrets.compare_digest(notice.idempotency_fingerprint, fingerprint):
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different notice. Use a new key for "
-            "each new notice, and the same key only to retry the very same request."
+            gettext(
+                "This Idempotency-Key was already used for a different notice. Use a new key "
+                "for each new notice, and the same key only to retry the very same request."
+            )
         )
     return FiledNotice(notice=notice, tracking_token=notice.tracking_token(), created=False)
 
@@ -116,7 +119,10 @@ def notice_file(
     the other open cases about the same content.
     """
     fields = {**fields, "notifier_email": normalise_email(fields["notifier_email"])}
-    fingerprinted = {**fields, "filed_by": filed_by.pk} if filed_by is not None else fields
+    # The language only chooses how the e-mails read: a retry in another one is the same notice.
+    fingerprinted = {name: value for name, value in fields.items() if name != "language"}
+    if filed_by is not None:
+        fingerprinted["filed_by"] = filed_by.pk
     fingerprint = request_fingerprint(
         fingerprinted,
         [identity_document, authorization_document, *reference_photos],
@@ -344,8 +350,11 @@ def complainant_withdraw(case_id: int, message: str) -> None:
     except Conflict:
         state = _case_state_label(case_id)
         raise Conflict(
-            f"This notice can no longer be withdrawn: it is {state}. Notices can be withdrawn "
-            "until a decision is taken."
+            gettext(
+                "This notice can no longer be withdrawn: it is %(state)s. Notices can be "
+                "withdrawn until a decision is taken."
+            )
+            % {"state": state}
         ) from None
 
 
@@ -358,7 +367,10 @@ def complainant_provide_info(case_id: int, message: str) -> None:
     except Conflict:
         state = _case_state_label(case_id)
         raise Conflict(
-            f"No information was requested for this notice (it is {state}); nothing was sent."
+            gettext(
+                "No information was requested for this notice (it is %(state)s); nothing was sent."
+            )
+            % {"state": state}
         ) from None
 
 

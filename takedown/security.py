@@ -17,6 +17,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -64,8 +65,10 @@ class StaffSecondFactorMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {
-                        "detail": "Staff must verify their second factor (an authenticator "
-                        "code) at /accounts/second-factor/ before using the API."
+                        "detail": gettext(
+                            "Staff must verify their second factor (an authenticator "
+                            "code) at /accounts/second-factor/ before using the API."
+                        )
                     },
                     status=403,
                 )
@@ -88,7 +91,7 @@ class StaffSecondFactorMiddleware:
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -96,7 +99,7 @@ class TokenForm(forms.Form):
     def clean_token(self) -> str:
         token = self.cleaned_data["token"].strip().replace(" ", "")
         if not token.isdigit():
-            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+            raise forms.ValidationError(gettext("Enter the 6 digits your authenticator app shows."))
         return token
 
 
@@ -128,7 +131,9 @@ def enrol(request):
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not the current one: check the key and the time.")
+        form.add_error(
+            "token", gettext("That code is not the current one: check the key and the time.")
+        )
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,
@@ -154,7 +159,9 @@ def verify(request):
         if device is not None:
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not valid (or was already used): try the next one.")
+        form.add_error(
+            "token", gettext("That code is not valid (or was already used): try the next one.")
+        )
     return render(
         request,
         "registration/second_factor_verify.html",

@@ -372,6 +372,9 @@ TAKEDOWN_COUNTER_NOTICE_DAYS = env_int("TAKEDOWN_COUNTER_NOTICE_DAYS", 15)
 TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS = env_int("TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS", 10)
 # Whether the uploader is given the complainant's name and e-mail with the forwarded notice.
 TAKEDOWN_FORWARD_COMPLAINANT_CONTACT = env_bool("TAKEDOWN_FORWARD_COMPLAINANT_CONTACT", False)
+# The language of the messages sent to uploaders through the platform (one of LANGUAGES):
+# the platform's own language, since we do not know each uploader's.
+TAKEDOWN_PLATFORM_LANGUAGE = env_str("TAKEDOWN_PLATFORM_LANGUAGE", LANGUAGE_CODE)
 # Appeals (DSA art. 20): open this many days after the party was told of the decision, and
 # to be decided within TAKEDOWN_APPEAL_DECISION_DAYS.
 TAKEDOWN_APPEAL_WINDOW_DAYS = env_int("TAKEDOWN_APPEAL_WINDOW_DAYS", 183)

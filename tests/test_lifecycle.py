@@ -307,7 +307,7 @@ def test_the_counter_notice_is_forwarded_without_the_complainants_contact_detail
     story.counter_notice()
     forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
     assert "The customer's written consent" in forwarded.body  # plain text, not escaped
-    assert "court" in forwarded.body and "2026-11-17" in forwarded.body  # 15 days on
+    assert "court" in forwarded.body and "Nov. 17, 2026" in forwarded.body  # 15 days on
 
 
 def test_a_counter_notice_without_evidence_is_refused_and_changes_nothing(story):
