@@ -68,7 +68,7 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.goto(base_url + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("form [type=submit]")
+    page.click("main form [type=submit]")
     page.wait_for_load_state()
 
 

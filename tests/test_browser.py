@@ -32,7 +32,7 @@ def test_a_moderator_reveals_the_portraits_then_upholds_in_the_browser(
     page.goto(live_server.url + reverse("login"))
     page.fill("#id_username", "moderator_a")
     page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
+    page.click("main form [type=submit]")
     page.goto(live_server.url + reverse("cases:detail", args=[case.pk]))
 
     portrait = page.locator("img.portrait").first
