@@ -222,6 +222,46 @@ def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page
 
 
 @pytest.mark.django_db(transaction=True)
+def test_asked_for_information_the_complainant_answers_on_the_tracking_page(
+    browser_page, portal, moderator_a
+):
+    from rest_framework.test import APIClient
+
+    from cases.models import Case
+
+    from .conftest import api_as, notice_payload
+
+    clinic = posts_by_role("clinic")[0]
+    filed = (
+        APIClient()
+        .post("/api/v1/notices/", notice_payload([post_url(clinic)]), format="multipart")
+        .json()
+    )
+    case = Case.objects.get(notice__reference=filed["reference"])
+    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
+    api_as(moderator_a).post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {"outcome": "request_info", "reasons": "Send a clearer ID photo."},
+        format="json",
+    )
+    page = browser_page
+    page.goto(portal.url + f"/notices/track/{filed['reference']}/?token={filed['tracking_token']}")
+
+    assert page.locator("#status").inner_text() == "Needs information"
+    assert page.get_by_role("heading", name="What you can do now").is_visible()
+    assert_accessible(page)
+    screenshot(page, "portal-tracking-needs-info")
+    page.fill("#message", "I sent a clearer photo of my ID card by post.")
+    page.click("#provide-info button[type=submit]")
+
+    assert page.locator("text=Thank you: your notice was updated.").is_visible()
+    assert page.locator("#status").inner_text() == "Received"
+    assert not page.locator("#provide-info").count()
+    case.refresh_from_db()
+    assert case.state == "received"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_on_a_phone_the_flow_works_without_sideways_scrolling(phone_page, portal):
     from demo_platform.story_images import reference_photo_jpeg
 

@@ -140,3 +140,51 @@ def test_the_tracking_page_offers_only_the_actions_open(client, clinic_post):
     assert 'id="appeal-form"' not in page and 'id="provide-info"' not in page
     assert 'id="legal-action-form"' not in page
     assert "Notice received; a receipt was sent to you." in page
+
+
+def _filed_and_tracked(client, clinic_post) -> tuple[Notice, str]:
+    client.post(reverse("notices:new"), web_payload(post_url(clinic_post)))
+    receipt = client.get(reverse("notices:receipt")).content.decode()
+    token = re.search(r'<code id="token"[^>]*>([^<]+)</code>', receipt).group(1)
+    return Notice.objects.get(), token
+
+
+def _decide(moderator, notice, **decision):
+    from cases.models import Case
+
+    from .conftest import api_as
+
+    case = Case.objects.get(notice=notice)
+    api_as(moderator).post(f"/api/v1/cases/{case.pk}/claim/")
+    response = api_as(moderator).post(f"/api/v1/cases/{case.pk}/decide/", decision, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_asked_for_information_the_complainant_sees_the_answer_form_and_its_date(
+    client, clinic_post, moderator_a
+):
+    notice, token = _filed_and_tracked(client, clinic_post)
+    _decide(moderator_a, notice, outcome="request_info", reasons="Send a clearer ID photo.")
+
+    page = client.get(notice.tracking_path(token), follow=True).content.decode()
+
+    assert '<strong id="status">Needs information</strong>' in page
+    assert "We need more information from you" in page
+    answer_form = re.search(r'<form[^>]*id="provide-info".*?</form>', page, re.S).group(0)
+    assert "Please answer by" in answer_form
+    assert "Send a clearer ID photo." in answer_form
+    assert 'id="appeal-form"' not in page
+
+
+def test_after_a_rejection_the_complainant_sees_the_decision_and_may_appeal(
+    client, clinic_post, moderator_a
+):
+    notice, token = _filed_and_tracked(client, clinic_post)
+    _decide(moderator_a, notice, outcome="reject", ground="insufficient_evidence", reasons="No.")
+
+    page = client.get(notice.tracking_path(token), follow=True).content.decode()
+
+    assert '<strong id="status">Rejected</strong>' in page
+    assert 'id="decision"' in page and "Not upheld" in page
+    assert 'id="appeal-form"' in page and "free of charge" in page
+    assert 'id="withdraw"' not in page and 'id="provide-info"' not in page
