@@ -14,16 +14,8 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Max,
-    Q,
-    QuerySet,
-)
+from django.db import connection
+from django.db.models import CharField, Count, F, FloatField, Func, Max, Q, QuerySet
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,6 +132,29 @@ def nearest_rank(count: int, pct: float) -> int:
     return max(1, math.ceil(pct / 100 * count)) - 1
 
 
+class Seconds(Func):
+    """``end - start`` in seconds, computed by the database's own date functions (Django's
+    generic duration on SQLite calls back into Python for every row)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str):
+        super().__init__(F(end), F(start))
+
+    def _sides(self, compiler, connection):
+        end, end_params = compiler.compile(self.source_expressions[0])
+        start, start_params = compiler.compile(self.source_expressions[1])
+        return end, start, (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        end, start, params = self._sides(compiler, connection)
+        return f"((julianday({end}) - julianday({start})) * 86400.0)", params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        end, start, params = self._sides(compiler, connection)
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))", params
+
+
 def duration_percentiles(
     queryset: QuerySet, start: str, end: str, count: int, pcts=(50, 90)
 ) -> dict[int, datetime.timedelta | None]:
@@ -147,13 +162,13 @@ def duration_percentiles(
     percentile (the database sorts; nothing else comes back)."""
     if not count:
         return {pct: None for pct in pcts}
-    took = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    ordered = queryset.order_by().annotate(took=took).order_by("took", "pk")
+    ordered = queryset.order_by().annotate(took=Seconds(end, start)).order_by("took")
     result = {}
     for pct in pcts:
         index = nearest_rank(count, pct)
-        value = ordered.values_list("took", flat=True)[index : index + 1]
-        result[pct] = next(iter(value), None)
+        value = next(iter(ordered.values_list("took", flat=True)[index : index + 1]), None)
+        # Whole milliseconds: julianday() is not exact to the microsecond.
+        result[pct] = None if value is None else datetime.timedelta(seconds=round(value, 3))
     return result
 
 
@@ -168,6 +183,24 @@ def first_decisions(period: Period) -> QuerySet[Decision]:
     ).filter(Q(replaces__isnull=True) | Q(replaces__outcome=Decision.Outcome.REQUEST_INFO))
 
 
+class _UtcDay(Func):
+    """The UTC day of a timestamp by SQLite's own date(): Django's TruncDate calls back into
+    Python for every row there."""
+
+    function = "date"
+    output_field = CharField()
+
+
+def _local_day(field: str):
+    if connection.vendor == "sqlite" and timezone.get_current_timezone_name() == "UTC":
+        return _UtcDay(F(field))
+    return TruncDate(field)
+
+
+def _as_date(value) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def in_period(queryset: QuerySet, field: str, period: Period) -> QuerySet:
     return queryset.filter(**{f"{field}__gte": period.since, f"{field}__lt": period.until})
 
@@ -180,13 +213,14 @@ def period_figures(period: Period, *, now=None, top: int = TOP) -> dict:
     failed measures, escalations, the log head) that `dashboard_figures` gives."""
     now = now or timezone.now()
     notices = in_period(Notice.objects.all(), "received_at", period)
-    per_day = dict(
-        notices.order_by()
-        .annotate(day=TruncDate("received_at"))
+    per_day = {
+        _as_date(day): n
+        for day, n in notices.order_by()
+        .annotate(day=_local_day("received_at"))
         .values("day")
         .annotate(n=Count("pk"))
         .values_list("day", "n")
-    )
+    }
     decisions = first_decisions(period)
     decided = decisions.aggregate(
         total=Count("pk"),

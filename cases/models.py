@@ -152,6 +152,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "pk"]
+        # The dashboard and the transparency report count decisions by the day they were taken.
+        indexes = [models.Index(fields=["decided_at"], name="decision_decided_at_idx")]
 
     def __str__(self):
         return f"{self.get_outcome_display()} on case {self.case_id}"
@@ -196,7 +198,11 @@ class PlatformMeasure(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "requested_at"])]
+        indexes = [
+            models.Index(fields=["status", "requested_at"]),
+            # Measures applied in a period (dashboard, transparency report).
+            models.Index(fields=["completed_at"], name="measure_completed_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.measure} on {self.item.content_id} ({self.status})"
@@ -298,6 +304,7 @@ class Appeal(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["filed_at"], name="appeal_filed_at_idx")]
 
     def __str__(self):
         return f"Appeal {self.pk} by the {self.party} on case {self.case_id}"
@@ -331,6 +338,7 @@ class DeadlineBreach(models.Model):
 
     class Meta:
         ordering = ["-detected_at"]
+        indexes = [models.Index(fields=["detected_at"], name="breach_detected_at_idx")]
         constraints = [
             models.UniqueConstraint(fields=["case", "stage", "due_at"], name="one_breach_per_due")
         ]

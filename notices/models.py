@@ -112,7 +112,12 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["notifier_email"])]
+        indexes = [
+            models.Index(fields=["notifier_email"]),
+            # Notices received in a period (dashboard, transparency report); with the address,
+            # the notifiers' counts are read from the index alone.
+            models.Index(fields=["received_at", "notifier_email"], name="notice_received_at_idx"),
+        ]
 
     def __str__(self):
         return self.reference
