@@ -206,19 +206,52 @@
     }
   }
 
+  /* Each step is a history entry, so the phone's own Back button goes back one step. */
+  function go(index) {
+    show(index);
+    if (window.history && history.pushState) {
+      history.pushState({ filingStep: index }, "", window.location.pathname);
+    }
+  }
+
+  window.addEventListener("popstate", function (event) {
+    if (event.state && typeof event.state.filingStep === "number" && !sending) {
+      setEditing(false);
+      show(event.state.filingStep);
+    }
+  });
+
+  /* Editing from the summary: Next returns straight to the summary. */
+  var editing = false;
+  var nextButtons = Array.prototype.slice.call(form.querySelectorAll("[data-next]"));
+  nextButtons.forEach(function (button) {
+    button.setAttribute("data-label", button.textContent);
+  });
+
+  function setEditing(on) {
+    editing = on;
+    nextButtons.forEach(function (button) {
+      button.textContent = on ? msg("to-summary") : button.getAttribute("data-label");
+    });
+  }
+
   form.addEventListener("click", function (event) {
     var next = event.target.closest("[data-next]");
     var back = event.target.closest("[data-back]");
     var edit = event.target.closest("[data-goto]");
     if (next) {
       if (checkStep(current)) {
-        show(current + 1);
+        var target = editing ? steps.length - 1 : current + 1;
+        setEditing(false);
+        go(target);
       }
     } else if (back) {
-      show(Math.max(0, current - 1));
+      setEditing(false);
+      go(Math.max(0, current - 1));
     } else if (edit) {
       event.preventDefault();
-      show(parseInt(edit.getAttribute("data-goto"), 10) - 1);
+      setEditing(true);
+      go(parseInt(edit.getAttribute("data-goto"), 10) - 1);
     }
   });
 
@@ -524,7 +557,9 @@
     if (key !== "summary") {
       // Enter in a field moves on, as Next does.
       if (checkStep(current)) {
-        show(current + 1);
+        var target = editing ? steps.length - 1 : current + 1;
+        setEditing(false);
+        go(target);
       }
       return;
     }
@@ -536,4 +571,7 @@
   var firstError = form.querySelector(".field.has-error");
   var start = firstError ? steps.indexOf(firstError.closest("[data-step]")) : 0;
   show(Math.max(0, start), false);
+  if (window.history && history.replaceState) {
+    history.replaceState({ filingStep: current }, "", window.location.pathname);
+  }
 })();
