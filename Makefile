@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format audit install migrate demo clean bench-load eval-match bench-match
+.PHONY: run test lint format audit install migrate demo clean bench-load eval-match bench-match messages bench-dashboard
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "takedown needs Python 3.11 or newer"'
@@ -53,11 +53,25 @@ format: install
 clean:
 	rm -rf $(VENV) var
 
+# The Chinese catalogues: extract every marked string into <app>/locale/zh_Hans (needs GNU
+# gettext), then compile the .mo files, which are committed so a machine without gettext
+# serves Chinese. tests/test_translations.py checks that none is missing or untranslated.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=demo_platform
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages -l zh_Hans $(MESSAGES_IGNORE)
+
 # Load on gunicorn + PostgreSQL + Redis + a Celery worker with a zero-loss reconciliation,
 # then the review queue at 100,000 cases against 1,000 (see README, "Benchmarks").
 bench-load: install
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.queue
+
+# The staff dashboard at 100,000 cases spread over a year against 1,000, on the embedded SQLite
+# and then on a throwaway PostgreSQL (see README, "Benchmarks").
+bench-dashboard: install
+	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.dashboard --postgres
 
 # Matching quality: precision, recall and false-match rate per transform family on reposts made
 # from photos that ship inside installed packages (see README, "Image matching").
