@@ -39,8 +39,8 @@ def _number(value: float) -> str:
 
 def _empty(parts: list[str], width: int, height: int, message: str) -> str:
     parts.append(
-        f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
-        f'font-size="14" fill="{MUTED}">{escape(message)}</text>'
+        f'<text x="{width / 2:.0f}" y="{height / 2 + 7:.0f}" text-anchor="middle" '
+        f'font-size="20" fill="{MUTED}">{escape(message)}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -61,7 +61,7 @@ def column_chart(
     parts = _open(chart_id, title, desc, width, height)
     if not points or not any(value for _, value in points):
         return _empty(parts, width, height, empty)
-    left, right, top, bottom = 44, 8, 10, 34
+    left, right, top, bottom = 52, 8, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(value for _, value in points)
     scale_top = _nice_ceiling(peak)
@@ -70,12 +70,12 @@ def column_chart(
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="16" '
             f'fill="{MUTED}">{_number(scale_top * fraction)}</text>'
         )
     slot = plot_w / len(points)
     bar_w = max(1.0, slot * 0.8)
-    every = labels_every or max(1, round(len(points) / 8))
+    every = labels_every or max(1, round(len(points) / 5))
     for n, (label, value) in enumerate(points):
         bar_h = plot_h * value / scale_top if scale_top else 0
         x = left + n * slot + (slot - bar_w) / 2
@@ -87,7 +87,7 @@ def column_chart(
         if n % every == 0:
             parts.append(
                 f'<text x="{left + n * slot + slot / 2:.1f}" y="{height - bottom + 16}" '
-                f'text-anchor="middle" font-size="11" fill="{MUTED}">{escape(label)}</text>'
+                f'text-anchor="middle" font-size="16" fill="{MUTED}">{escape(label)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -102,17 +102,17 @@ def bar_chart(
     empty: str = "",
     value_labels: Sequence[str] | None = None,
     width: int = 720,
-    row: int = 26,
-    label_width: int = 230,
+    row: int = 34,
+    label_width: int = 250,
     colour: str = BAR,
 ) -> str:
     """One horizontal bar per point, its label on the left and its value at its end.
     `value_labels` replaces the printed values (e.g. "3 of 4 (75%)")."""
-    height = max(row * len(points), row) + 8
+    height = max(row * len(points), 2 * row) + 8
     parts = _open(chart_id, title, desc, width, height)
     if not points:
         return _empty(parts, width, height, empty)
-    value_room = 130
+    value_room = 170
     plot_w = width - label_width - value_room
     peak = max(value for _, value in points) or 1
     for n, (label, value) in enumerate(points):
@@ -121,11 +121,11 @@ def bar_chart(
         shown = value_labels[n] if value_labels else _number(value)
         parts.append(
             f'<text x="{label_width - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end" '
-            f'font-size="12" fill="{INK}">{escape(_clip(label, 34))}</text>'
+            f'font-size="17" fill="{INK}">{escape(_clip(label, 26))}</text>'
             f'<rect x="{label_width}" y="{y + 3}" width="{bar_w:.1f}" height="{row - 8}" '
             f'fill="{colour}"/>'
             f'<text x="{label_width + bar_w + 6:.1f}" y="{y + row / 2 + 4:.1f}" '
-            f'font-size="12" fill="{INK}">{escape(shown)}</text>'
+            f'font-size="17" fill="{INK}">{escape(shown)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -141,7 +141,7 @@ def share_chart(
     rest_label: str,
     empty: str = "",
     width: int = 720,
-    height: int = 64,
+    height: int = 72,
 ) -> str:
     """One bar split in two: the share done (e.g. within the deadline) and the rest."""
     parts = _open(chart_id, title, desc, width, height)
@@ -153,8 +153,8 @@ def share_chart(
         f'<rect x="1" y="4" width="{done_w:.1f}" height="28" fill="{GOOD}"/>'
         f'<rect x="{1 + done_w:.1f}" y="4" width="{width - 2 - done_w:.1f}" height="28" '
         f'fill="{BAD}"/>'
-        f'<text x="1" y="52" font-size="13" fill="{INK}">{escape(done_label)}</text>'
-        f'<text x="{width - 1}" y="52" text-anchor="end" font-size="13" '
+        f'<text x="1" y="58" font-size="18" fill="{INK}">{escape(done_label)}</text>'
+        f'<text x="{width - 1}" y="58" text-anchor="end" font-size="18" '
         f'fill="{INK}">{escape(rest_label)}</text>'
     )
     parts.append("</svg>")

@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.safestring import mark_safe
@@ -390,9 +390,22 @@ def _share_number(share: float | None) -> str:
     return "" if share is None else f"{share:.4f}"
 
 
+def _export_period(request) -> tuple[Period | None, HttpResponse | None]:
+    """The period of an export; a wrong one is answered with the problems (a file of another
+    period than the one asked for would mislead)."""
+    period, problems = parse_period(request.GET)
+    if problems:
+        return None, HttpResponseBadRequest(
+            "\n".join(problems) + "\n", content_type="text/plain; charset=utf-8"
+        )
+    return period, None
+
+
 @staff_only
 def dashboard_export(request):
-    period, _context = _period_context(request)
+    period, refusal = _export_period(request)
+    if refusal:
+        return refusal
     figures = period_figures(period)
     return csv_response(
         dashboard_rows(figures),
@@ -540,7 +553,9 @@ def transparency(request):
 
 @staff_only
 def transparency_export(request):
-    period, _context = _period_context(request)
+    period, refusal = _export_period(request)
+    if refusal:
+        return refusal
     figures = transparency_figures(period)
     rows = [
         (_("period"), _("from"), period.first.isoformat()),

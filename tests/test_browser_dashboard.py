@@ -56,7 +56,6 @@ def test_the_admin_sees_the_figures_change_after_a_notice_is_decided(
         _today_on_chart(page),
     )
     assert_accessible(page)
-    screenshot(page, "dashboard")
 
     clinic = posts_by_role("clinic")[0]
     response = APIClient().post(
@@ -77,6 +76,8 @@ def test_the_admin_sees_the_figures_change_after_a_notice_is_decided(
     assert _figure(page, "fig-notices") == notices + 1
     assert _figure(page, "fig-decided") == decided + 1
     assert _today_on_chart(page) == today + 1
+    assert_accessible(page)
+    screenshot(page, "dashboard")
 
     page.get_by_role("link", name="Transparency report").click()
     assert page.get_by_role("heading", name="Transparency report", exact=True).is_visible()

@@ -319,6 +319,14 @@ def test_the_csv_export_holds_the_periods_figures_safely(known, moderator_a):
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
+@pytest.mark.parametrize("path", ["/staff/dashboard/export.csv", "/staff/transparency/export.csv"])
+def test_an_export_of_a_wrong_period_is_refused_with_the_reason(path, moderator_a):
+    response = web_as(moderator_a).get(f"{path}?from=2026-03-10&to=2026-03-01")
+
+    assert response.status_code == 400
+    assert "must not be after the end date" in response.content.decode()
+
+
 def test_the_transparency_report_and_its_csv(known, legal):
     client = web_as(legal)
     page = client.get("/staff/transparency/?from=2026-03-01&to=2026-03-10")
