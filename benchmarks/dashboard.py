@@ -315,8 +315,11 @@ def measure(client, label: str) -> dict:
     queries = []
 
     def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((time.perf_counter() - start, sql))
 
     with connection.execute_wrapper(count):
         page()
@@ -327,6 +330,7 @@ def measure(client, label: str) -> dict:
         "figures 30 days": time_it(lambda: period_figures(last_days(30))),
         "figures 365 days": time_it(lambda: period_figures(year)),
         "queries": len(queries),
+        "slowest": sorted(queries, reverse=True)[:6],
     }
 
 
@@ -378,9 +382,16 @@ def run(postgres_url: str | None, workdir: Path) -> int:
     slowest = results["100k"]["page 30 days"]
     ok = slowest < BUDGET_SECONDS and results["1k"]["queries"] == results["100k"]["queries"]
     verdict = "within" if slowest < BUDGET_SECONDS else "OVER"
+    print("\nslowest queries of one page at 100k (30 days)")
+    for seconds, sql in results["100k"]["slowest"]:
+        print(f"{seconds * 1000:>8.1f} ms  {_shorten(sql)}")
     budget = BUDGET_SECONDS * 1000
     print(f"\npage at 100k: {slowest * 1000:.0f} ms, {verdict} the {budget:.0f} ms budget")
     return 0 if ok else 1
+
+
+def _shorten(sql: str, width: int = 150) -> str:
+    return sql if len(sql) <= width else sql[: width - 40] + " ... " + sql[-35:]
 
 
 def main() -> int:

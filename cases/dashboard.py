@@ -336,6 +336,13 @@ def transparency_figures(period: Period) -> dict:
         automated_detection=Count("pk", filter=Q(automated_detection=True)),
         automated_decision=Count("pk", filter=Q(automated_decision=True)),
     )
+    # How far the reviewers agreed with the image matching: an accuracy indicator (art. 15(1)(e)).
+    by_verdict = {
+        row["case__verdict"]: row
+        for row in decisions.order_by()
+        .values("case__verdict")
+        .annotate(n=Count("pk"), upheld=Count("pk", filter=Q(outcome=Decision.Outcome.UPHOLD)))
+    }
     upheld = decisions.filter(outcome=Decision.Outcome.UPHOLD)
     action_times = duration_percentiles(
         upheld, "case__created_at", "decided_at", decided["upheld"], pcts=(50,)
@@ -385,6 +392,13 @@ def transparency_figures(period: Period) -> dict:
         "measures_by_type": _counts(applied, "measure"),
         "decisions_with_automated_detection": decided["automated_detection"],
         "decisions_partly_automated": decided["automated_decision"],
+        "matching_accuracy": {
+            verdict: (
+                by_verdict.get(verdict, {}).get("upheld", 0),
+                by_verdict.get(verdict, {}).get("n", 0),
+            )
+            for verdict in (Verdict.MATCH, Verdict.POSSIBLE, Verdict.NO_MATCH)
+        },
         "median_time_to_action": action_times[50],
         "median_time_to_decision": all_times[50],
         "complaints_received": appeals.count(),

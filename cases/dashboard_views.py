@@ -539,6 +539,14 @@ def transparency_sections(figures: dict) -> list[dict]:
                     _("First decisions taken partly by automated means"),
                     figures["decisions_partly_automated"],
                 ),
+                *[
+                    (
+                        _("Upheld by the reviewer where the matching said “%(verdict)s”")
+                        % {"verdict": labels["verdict"].get(verdict, verdict)},
+                        _("%(upheld)s of %(decided)s") % {"upheld": upheld, "decided": n},
+                    )
+                    for verdict, (upheld, n) in figures["matching_accuracy"].items()
+                ],
             ],
         },
     ]

@@ -194,6 +194,20 @@ def test_transparency_counts_follow_article_15(known):
     assert report["complaint_decisions_reversed"] == 1
     assert report["median_time_to_complaint_decision"] == datetime.timedelta(hours=48)
     assert report["suspensions"] == 1
+    # No case was checked by the matching here: every first decision is on a pending verdict.
+    assert report["matching_accuracy"]["match"] == (0, 0)
+
+
+def test_the_report_shows_how_often_reviewers_agreed_with_the_matching(known):
+    Case.objects.filter(notice__reference__in=["TD-TEST-0001", "TD-TEST-0002"]).update(
+        verdict="match"
+    )
+    Case.objects.filter(notice__reference="TD-TEST-0003").update(verdict="no_match")
+
+    accuracy = transparency_figures(PERIOD)["matching_accuracy"]
+
+    assert accuracy["match"] == (1, 2)  # one upheld, one rejected: a false alarm
+    assert accuracy["no_match"] == (0, 1)
 
 
 # --- The period asked for ----------------------------------------------------------------------
