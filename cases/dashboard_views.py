@@ -206,27 +206,27 @@ def dashboard_charts(figures: dict) -> list[dict]:
             "heading": _("Repeat uploaders"),
             "svg": charts.bar_chart(
                 "chart-repeat-uploaders",
-                _("Uploaders reported in the most notices"),
+                _("Uploaders with the most reported items"),
                 "; ".join(
-                    _("%(name)s: %(notices)s notices, %(upheld)s upheld")
+                    _("%(name)s: %(items)s items reported, %(upheld)s upheld")
                     % {
                         "name": u["name"] or u["uploader_id"],
-                        "notices": u["notices"],
+                        "items": u["items"],
                         "upheld": u["upheld"],
                     }
                     for u in uploaders
                 )
                 or _("No uploader was reported twice."),
-                [(u["name"] or u["uploader_id"], u["notices"]) for u in uploaders],
+                [(u["name"] or u["uploader_id"], u["items"]) for u in uploaders],
                 value_labels=[
-                    _("%(notices)s (%(upheld)s upheld)")
-                    % {"notices": u["notices"], "upheld": u["upheld"]}
+                    _("%(items)s (%(upheld)s upheld)")
+                    % {"items": u["items"], "upheld": u["upheld"]}
                     for u in uploaders
                 ],
                 empty=_("No uploader was reported twice."),
             ),
-            "columns": [_("Uploader"), _("Account"), _("Notices"), _("Upheld")],
-            "rows": [(u["name"], u["uploader_id"], u["notices"], u["upheld"]) for u in uploaders],
+            "columns": [_("Uploader"), _("Account"), _("Reported items"), _("Upheld")],
+            "rows": [(u["name"], u["uploader_id"], u["items"], u["upheld"]) for u in uploaders],
         },
         {
             "id": "chart-notifiers",
@@ -362,7 +362,7 @@ def dashboard_rows(figures: dict) -> list[tuple]:
         (
             _("repeat uploader"),
             f"{u['name']} ({u['uploader_id']})",
-            f"{u['notices']} / {u['upheld']}",
+            f"{u['items']} / {u['upheld']}",
         )
         for u in figures["repeat_uploaders"]
     ]

@@ -157,7 +157,7 @@ def test_repeat_uploaders_and_notifiers_by_rejection_rate_come_with_their_counts
     figures = period_figures(PERIOD)
 
     assert figures["repeat_uploaders"] == [
-        {"uploader_id": "acc1", "name": "=EVIL()", "notices": 2, "upheld": 1}
+        {"uploader_id": "acc1", "name": "=EVIL()", "items": 2, "upheld": 1}
     ]
     [notifier] = figures["notifiers_by_rejection"]
     assert notifier["notifier_email"] == "a@example.org"
