@@ -44,6 +44,27 @@ def _date(value) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
+def _redress(decision) -> str:
+    """The redress the decision recorded (services.redress_text), in the active language."""
+    days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
+    if decision.appeal_id:
+        text = gettext(
+            "This decision was taken on appeal by a reviewer other than the one who took the "
+            "first decision. It is final within the platform for the party who appealed; the "
+            "other party may appeal it once, free of charge, within %(days)s days (complainants "
+            "on their tracking page, uploaders at their private link). You may also refer it "
+            "to a certified out-of-court dispute settlement body, or go to court."
+        )
+    else:
+        text = gettext(
+            "You may appeal this decision once, free of charge, within %(days)s days: "
+            "complainants on their tracking page, uploaders at their private link. It is "
+            "decided by a reviewer other than the one who took this decision. You may also "
+            "refer it to a certified out-of-court dispute settlement body, or go to court."
+        )
+    return text % {"days": days}
+
+
 def _statement_of_reasons(decision) -> str:
     scope = ", ".join(decision.territorial_scope) or gettext("everywhere")
     if decision.ends_on:
@@ -62,7 +83,7 @@ def _statement_of_reasons(decision) -> str:
         "reasons": decision.reasons,
         "scope": scope,
         "duration": duration,
-        "redress": decision.redress,
+        "redress": _redress(decision),
     }
 
 

@@ -33,7 +33,14 @@ def render_message(template: str, context: dict, *, language: str | None = None)
     compiled = get_template(f"emails/{template}.txt").template
     with translation.override(language or settings.LANGUAGE_CODE):
         text = compiled.render(
-            Context({"site_url": settings.TAKEDOWN_SITE_URL, **context}, autoescape=False)
+            Context(
+                {
+                    "site_url": settings.TAKEDOWN_SITE_URL,
+                    "appeal_window_days": settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
+                    **context,
+                },
+                autoescape=False,
+            )
         )
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"

@@ -184,6 +184,8 @@ def test_the_decision_reaches_each_party_in_their_own_language(
     uploader = UploaderMessage.objects.get(post=posts_by_role("clinic")[0])
     assert uploader.subject == "Your content was restricted following a portrait-right notice"
     assert "Statement of reasons" in uploader.body and not CHINESE.search(uploader.body)
+    assert case.decisions.get().redress in uploader.body  # the redress recorded, word for word
+    assert "您可在 183 天内对本决定免费申诉一次" in decision.body
 
 
 def test_the_uploader_is_told_in_the_platforms_language(
@@ -202,8 +204,10 @@ def test_the_uploader_is_told_in_the_platforms_language(
         received = formats.date_format(notice.received_at, "DATE_FORMAT")
     assert f"收到日期：{received}" in uploader.body
     assert "Your content" not in uploader.body
+    assert "您可在 183 天内对本决定免费申诉一次" in uploader.body
     decision = next(m for m in mail.outbox if "upheld" in m.subject)
     assert "We upheld your notice" in decision.body
+    assert case.decisions.get().redress in decision.body
 
 
 # --- in a real browser --------------------------------------------------------------------------
