@@ -15,6 +15,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 class NoticeForm(forms.Form):
     notifier_name = forms.CharField(
         label=_("Your full name"),
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     notifier_email = forms.EmailField(
@@ -25,6 +26,7 @@ class NoticeForm(forms.Form):
     notifier_phone = forms.CharField(
         label=_("Phone (optional)"),
         required=False,
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )
     relationship = forms.ChoiceField(
@@ -61,6 +63,7 @@ class NoticeForm(forms.Form):
     use_type = forms.ChoiceField(label=_("How is the photo used?"), choices=UseType.choices)
     description = forms.CharField(
         label=_("Explain why this use is not allowed"),
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For example: who you are, that you never agreed to this use, and since when."),
     )
@@ -76,6 +79,7 @@ class NoticeForm(forms.Form):
     )
     signature = forms.CharField(
         label=_("Signature (type your full name)"),
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 

@@ -88,6 +88,8 @@ def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page
 
     clinic = posts_by_role("clinic")[0]
     page = browser_page
+    # File choosers are caught (not opened) from the start, not only while one is awaited.
+    page.on("filechooser", lambda chooser: None)
     page.goto(portal.url + "/notices/new/")
 
     # Step 1: one step at a time, and Next checks the required fields first.
@@ -146,9 +148,10 @@ def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page
     # The browser's Back button goes back one step, not off the page.
     assert visible_step(page) == "4"
     page.go_back()
-    assert visible_step(page) == "3"
+    page.wait_for_selector("#step-3:visible")
     assert page.locator("#previews-reference_photos img").count() == 1
     page.go_forward()
+    page.wait_for_selector("#step-4:visible")
 
     # Step 4 and 5.
     assert visible_step(page) == "4"
