@@ -45,9 +45,13 @@ def _date(value) -> str:
 
 
 def _redress(decision) -> str:
-    """The redress the decision recorded (services.redress_text), in the active language."""
+    return redress_in_language(on_appeal=decision.appeal_id is not None)
+
+
+def redress_in_language(*, on_appeal: bool) -> str:
+    """The redress a decision records (services.redress_text), in the active language."""
     days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
-    if decision.appeal_id:
+    if on_appeal:
         text = gettext(
             "This decision was taken on appeal by a reviewer other than the one who took the "
             "first decision. It is final within the platform for the party who appealed; the "

@@ -7,6 +7,8 @@ measure on: never the complainant's identity, evidence or staff names.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from .models import ActionLog, Case, UploaderAccess
 
 COMPLAINANT = "complainant"
@@ -16,27 +18,33 @@ AUDIENCES = (COMPLAINANT, UPLOADER, STAFF)
 
 # What the uploader is told of each kind of entry; entries not listed are not theirs to see.
 UPLOADER_TEXT = {
-    "measure_applied": "The platform applied the measure ({measure}) to your content {url}.",
-    "uploader_notified": "You were sent the notice and the statement of reasons.",
-    "counter_notice": "A counter-notice was received and forwarded to the complainant.",
-    "legal_action_proof": (
+    "measure_applied": gettext_lazy(
+        "The platform applied the measure ({measure}) to your content {url}."
+    ),
+    "uploader_notified": gettext_lazy("You were sent the notice and the statement of reasons."),
+    "counter_notice": gettext_lazy(
+        "A counter-notice was received and forwarded to the complainant."
+    ),
+    "legal_action_proof": gettext_lazy(
         "The complainant showed that they complained to the authorities or went to court: "
         "the measure stays while the dispute is reviewed."
     ),
-    "restore": (
+    "restore": gettext_lazy(
         "The waiting period ended without proof of a complaint or lawsuit: the content is "
         "being restored."
     ),
-    "restore_expired": (
+    "restore_expired": gettext_lazy(
         "A waiting period ended without proof of a complaint or lawsuit: the contested "
         "content is being restored."
     ),
-    "content_restored": "Your content {url} was restored on the platform.",
-    "maintain": "After review of the dispute, the measure stays in place.",
-    "appeal": "An appeal was filed; a reviewer other than the one who decided will decide it.",
-    "uphold": "A reviewer decided that the measure is justified.",
-    "reject": "A reviewer decided that the notice is not upheld.",
-    "uploader_told_appeal_outcome": "You were told the outcome of the appeal.",
+    "content_restored": gettext_lazy("Your content {url} was restored on the platform."),
+    "maintain": gettext_lazy("After review of the dispute, the measure stays in place."),
+    "appeal": gettext_lazy(
+        "An appeal was filed; a reviewer other than the one who decided will decide it."
+    ),
+    "uphold": gettext_lazy("A reviewer decided that the measure is justified."),
+    "reject": gettext_lazy("A reviewer decided that the notice is not upheld."),
+    "uploader_told_appeal_outcome": gettext_lazy("You were told the outcome of the appeal."),
 }
 # Entries about one item: shown to the uploader only if that item is theirs.
 ITEM_ACTIONS = {"measure_applied", "content_restored", "uploader_notified"}
@@ -49,7 +57,13 @@ def _uploader_entry(entry: ActionLog, content_ids: set[str]) -> str | None:
     details = entry.details or {}
     if entry.action in ITEM_ACTIONS and details.get("content_id") not in content_ids:
         return None
-    return text.format(measure=details.get("measure", ""), url=details.get("url", ""))
+    from .measures import MEASURE_LABELS
+
+    measure = details.get("measure", "")
+    # Worded at reading time, in the reader's language.
+    return str(text).format(
+        measure=MEASURE_LABELS.get(measure, measure), url=details.get("url", "")
+    )
 
 
 def case_timeline(case: Case, audience: str, access: UploaderAccess | None = None) -> list[dict]:

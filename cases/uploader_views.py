@@ -13,6 +13,7 @@ from notices.throttles import TrackingThrottle
 
 from . import redress
 from .errors import CaseError
+from .measures import redress_in_language
 from .models import Appeal, UploaderAccess
 from .uploader_api import clean_evidence
 
@@ -55,10 +56,16 @@ def respond(request, reference):
             errors = error.field_errors
         else:
             return redirect(clean_url)
+    view = redress.uploader_case_view(access)
+    if view["statement_of_reasons"]:
+        # The recorded redress, worded in the page's language.
+        view["statement_of_reasons"]["redress"] = redress_in_language(
+            on_appeal=view["statement_of_reasons"]["on_appeal"]
+        )
     return render(
         request,
         "cases/respond.html",
-        {"view": redress.uploader_case_view(access), "errors": errors, "form": request.POST},
+        {"view": view, "errors": errors, "form": request.POST},
         status=400 if errors else 200,
     )
 

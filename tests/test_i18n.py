@@ -15,7 +15,7 @@ from demo_platform.models import UploaderMessage
 from notices.models import Notice
 
 from .browser import assert_accessible, english_words, screenshot
-from .conftest import api_as, notice_payload, post_url, posts_by_role
+from .conftest import CommitClient, api_as, notice_payload, post_url, posts_by_role
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # Words that may stay in Latin letters on a Chinese page: the product's name and the
@@ -252,3 +252,23 @@ def test_the_switcher_fits_a_phone_screen(phone_page, live_server, settings):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert_accessible(page)
     screenshot(page, "i18n-home-zh-hans-phone")
+
+
+def test_the_uploaders_page_reads_in_chinese(anonymous_api, demo_posts, moderator_a, settings):
+    settings.TAKEDOWN_PLATFORM_LANGUAGE = "zh-hans"
+    case = Case.objects.get(notice=file_notice(anonymous_api))
+    uphold(case, moderator_a)
+    message = UploaderMessage.objects.get(post=posts_by_role("clinic")[0])
+    link = re.search(r"/respond/\S+", message.body).group(0)
+    uploader = CommitClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    page = uploader.get(link, follow=True).content.decode()
+
+    assert '<html lang="zh-hans">' in page
+    assert "理由说明" in page and "提交反通知" in page and "处理经过" in page
+    assert "平台已对您的内容" in page and "（删除内容）" in page  # the timeline, worded now
+    assert "通知获支持" in page and "您可在 183 天内对本决定免费申诉一次" in page
+    assert "Statement of reasons" not in page and "Send a counter-notice" not in page
+    response = uploader.post(link.split("?")[0], {"action": "counter_notice"})
+    assert response.status_code == 400
+    assert "请填写您的法定全名。" in response.content.decode()

@@ -436,7 +436,7 @@ def test_each_party_sees_the_history_it_is_entitled_to(story):
         HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
     ).json()
     uploader_text = " ".join(e["description"] for e in uploader["timeline"])
-    assert "measure (delete)" in uploader_text and "counter-notice" in uploader_text
+    assert "measure (Delete the content)" in uploader_text and "counter-notice" in uploader_text
     assert "Mei Lin" not in str(uploader) and "moderator_a" not in str(uploader)
     assert not any(e["event"] == "notice_received" for e in uploader["timeline"])
     assert uploader["statement_of_reasons"]["ground"].startswith("PRC Civil Code")
