@@ -1,6 +1,7 @@
 """API-wide error handling: every error body has a ``detail`` message for people."""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -8,7 +9,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from cases.errors import CaseError
 
-FIELD_ERRORS = (
+FIELD_ERRORS = gettext_lazy(
     "Some fields are missing or invalid: see the message under each field. Nothing was stored."
 )
 
@@ -20,7 +21,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         if isinstance(response.data, dict) and "detail" not in response.data:
-            response.data = {"detail": FIELD_ERRORS, **response.data}
+            response.data = {"detail": str(FIELD_ERRORS), **response.data}
         elif isinstance(response.data, list):
             response.data = {"detail": " ".join(str(m) for m in response.data)}
     return response
@@ -32,19 +33,20 @@ def _is_api(request) -> bool:
 
 def not_found(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def bad_request(request, exception=None):
     if _is_api(request):
         return JsonResponse(
-            {"detail": "The request could not be read (malformed, or too large)."}, status=400
+            {"detail": gettext("The request could not be read (malformed, or too large).")},
+            status=400,
         )
     return defaults.bad_request(request, exception)
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"detail": "Internal error; it has been logged."}, status=500)
+        return JsonResponse({"detail": gettext("Internal error; it has been logged.")}, status=500)
     return defaults.server_error(request)

@@ -272,3 +272,14 @@ def test_the_uploaders_page_reads_in_chinese(anonymous_api, demo_posts, moderato
     response = uploader.post(link.split("?")[0], {"action": "counter_notice"})
     assert response.status_code == 400
     assert "请填写您的法定全名。" in response.content.decode()
+
+
+def test_api_errors_speak_the_requests_language(anonymous_api, demo_posts):
+    anonymous_api.credentials(HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    missing = anonymous_api.get("/api/v1/no-such-thing/")
+    incomplete = anonymous_api.post("/api/v1/notices/", {}, format="multipart")
+
+    assert missing.status_code == 404 and missing.json()["detail"] == "未找到。"
+    assert incomplete.status_code == 400
+    assert incomplete.json()["detail"].startswith("部分字段缺失或无效")
