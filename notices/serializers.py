@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
@@ -18,7 +19,7 @@ class PlatformUnavailable(APIException):
     """The platform could not be asked whether the reported content exists: try later."""
 
     status_code = 503
-    default_detail = (
+    default_detail = gettext_lazy(
         "The platform could not be reached to check the reported URLs. Nothing was stored; "
         "please try again in a few minutes."
     )
@@ -34,14 +35,18 @@ class NotifierSuspended(APIException):
 
     def __init__(self, sanction):
         until = (
-            f"until {sanction.ends_at:%Y-%m-%d %H:%M} UTC"
+            gettext("until %(time)s UTC") % {"time": f"{sanction.ends_at:%Y-%m-%d %H:%M}"}
             if sanction.ends_at
-            else "until further notice"
+            else gettext("until further notice")
         )
         super().__init__(
-            f"Notices from this e-mail address are suspended {until}, because earlier notices "
-            "from it were manifestly unfounded (EU DSA art. 23). Nothing was stored. If you "
-            "believe this is wrong, reply to the message that told you of the suspension."
+            gettext(
+                "Notices from this e-mail address are suspended %(until)s, because earlier "
+                "notices from it were manifestly unfounded (EU DSA art. 23). Nothing was "
+                "stored. If you believe this is wrong, reply to the message that told you of "
+                "the suspension."
+            )
+            % {"until": until}
         )
 
 
@@ -56,7 +61,7 @@ class ReportedUrlsField(serializers.ListField):
         lines = []
         for value in data:
             if not isinstance(value, str):
-                raise serializers.ValidationError("Each reported URL must be text.")
+                raise serializers.ValidationError(gettext("Each reported URL must be text."))
             lines += [line.strip() for line in value.splitlines() if line.strip()]
         return super().to_internal_value(lines)
 
@@ -69,7 +74,9 @@ class MustBeTrueField(serializers.BooleanField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if value is not True:
-            raise serializers.ValidationError(f"You must confirm: {self.statement}")
+            raise serializers.ValidationError(
+                gettext("You must confirm: %(statement)s") % {"statement": self.statement}
+            )
         return value
 
 
@@ -96,9 +103,9 @@ class NoticeIntakeSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000)
     requested_measure = serializers.ChoiceField(choices=Measure.choices)
     good_faith = MustBeTrueField(
-        "I believe in good faith that this use of the photo is not authorised."
+        gettext_lazy("I believe in good faith that this use of the photo is not authorised.")
     )
-    accuracy = MustBeTrueField("The information in this notice is accurate.")
+    accuracy = MustBeTrueField(gettext_lazy("The information in this notice is accurate."))
     signature = serializers.CharField(max_length=200, help_text="Your full name, typed.")
     language = serializers.ChoiceField(
         choices=[code for code, _ in settings.LANGUAGES],
@@ -120,7 +127,9 @@ class NoticeIntakeSerializer(serializers.Serializer):
     def validate_reference_photos(self, files):
         limit = settings.TAKEDOWN_MAX_REFERENCE_PHOTOS
         if len(files) > limit:
-            raise serializers.ValidationError(f"Attach at most {limit} reference photos.")
+            raise serializers.ValidationError(
+                gettext("Attach at most %(limit)s reference photos.") % {"limit": limit}
+            )
         try:
             return [clean_image(upload) for upload in files]
         except UploadRejected as error:
@@ -135,7 +144,9 @@ class NoticeIntakeSerializer(serializers.Serializer):
     def validate_reported_urls(self, values):
         limit = settings.TAKEDOWN_MAX_REPORTED_ITEMS
         if len(values) > limit:
-            raise serializers.ValidationError(f"Report at most {limit} items in one notice.")
+            raise serializers.ValidationError(
+                gettext("Report at most %(limit)s items in one notice.") % {"limit": limit}
+            )
         adapter = get_adapter()
         resolved, errors, seen = [], [], set()
         for text in values:
@@ -146,7 +157,10 @@ class NoticeIntakeSerializer(serializers.Serializer):
                 continue
             except PlatformError as error:
                 if not error.transient:
-                    errors.append(f"{text}: the platform refused to look it up ({error}).")
+                    errors.append(
+                        gettext("%(url)s: the platform refused to look it up (%(error)s).")
+                        % {"url": text, "error": error}
+                    )
                     continue
                 raise PlatformUnavailable() from error
             if ref.content_id not in seen:
@@ -166,9 +180,11 @@ class NoticeIntakeSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "relationship": [
-                        "An agent organisation files for its principal: relationship must be "
-                        "'agent', the notifier fields describe the principal, and the "
-                        "principal's authorisation is attached."
+                        gettext(
+                            "An agent organisation files for its principal: relationship must "
+                            "be 'agent', the notifier fields describe the principal, and the "
+                            "principal's authorisation is attached."
+                        )
                     ]
                 }
             )
@@ -176,7 +192,7 @@ class NoticeIntakeSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "authorization_document": [
-                        "An agent must attach the right holder's authorisation to act."
+                        gettext("An agent must attach the right holder's authorisation to act.")
                     ]
                 }
             )
