@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from .evidence import evidence_purge
 from .mail import send_on_commit
@@ -31,9 +32,11 @@ Kind = EvidenceFile.Kind
 FINAL_STATES = ("withdrawn", "closed", "rejected", "restored", "actioned")
 # Why an erasure request must wait, by the state that holds the files.
 LEGAL_HOLD = {
-    "counter_noticed": "the uploader contested the measure and the waiting period is running",
-    "disputed": "the measure is disputed before an authority or a court",
-    "appealed": "an appeal against the decision is open",
+    "counter_noticed": gettext_lazy(
+        "the uploader contested the measure and the waiting period is running"
+    ),
+    "disputed": gettext_lazy("the measure is disputed before an authority or a court"),
+    "appealed": gettext_lazy("an appeal against the decision is open"),
 }
 # The complainant may have erased at once: the documents and photos that identify them.
 ERASABLE_KINDS = (Kind.IDENTITY, Kind.AUTHORIZATION, Kind.REFERENCE_PHOTO)
@@ -154,9 +157,11 @@ def complainant_erase(notice: Notice, message: str = "") -> list[EvidenceFile]:
             case = Case.objects.select_for_update().get(pk=case_id)
         if case.state in LEGAL_HOLD:
             raise Conflict(
-                "Your documents cannot be erased yet: "
-                f"{LEGAL_HOLD[case.state]}, so they are kept under legal hold until it is "
-                "resolved. Ask again once the case is closed."
+                gettext(
+                    "Your documents cannot be erased yet: %(reason)s, so they are kept under "
+                    "legal hold until it is resolved. Ask again once the case is closed."
+                )
+                % {"reason": LEGAL_HOLD[case.state]}
             )
         files = list(
             notice.evidence.filter(purged_at__isnull=True, kind__in=ERASABLE_KINDS).order_by("pk")
