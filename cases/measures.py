@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from notices.models import ReportedItem
 from takedown.enqueue import enqueue_on_commit
@@ -38,6 +38,22 @@ USE_TYPE_LABELS = {
     "impersonation": gettext_lazy("Used to impersonate the person shown (e.g. a fake profile)"),
     "other": gettext_lazy("Other use"),
 }
+
+
+# The default grounds' legal references (TAKEDOWN_DECISION_GROUNDS), marked so that a decision's
+# recorded reference reads in the reader's language; a reference configured otherwise is shown
+# as configured.
+GROUND_REFERENCES = [
+    gettext_noop("PRC Civil Code arts. 1018-1019 (portrait right)"),
+    gettext_noop("Terms of service: impersonation and misleading use of another's likeness"),
+    gettext_noop("PRC Civil Code art. 1195 (preliminary evidence of infringement)"),
+    gettext_noop("PRC Civil Code art. 1020 (reasonable use of a portrait)"),
+    gettext_noop("PRC Civil Code art. 1195 (content of a valid notice)"),
+]
+
+
+def ground_reference_in_language(reference: str) -> str:
+    return gettext(reference) if reference else ""
 
 
 def _date(value) -> str:
@@ -83,7 +99,7 @@ def _statement_of_reasons(decision) -> str:
         "person, not by automated means.\n"
         "Redress: %(redress)s"
     ) % {
-        "ground": decision.ground_reference,
+        "ground": ground_reference_in_language(decision.ground_reference),
         "reasons": decision.reasons,
         "scope": scope,
         "duration": duration,

@@ -181,6 +181,10 @@ def test_the_decision_reaches_each_party_in_their_own_language(
 
     decision = next(m for m in mail.outbox if "已获支持" in m.subject)
     assert "我们已支持您的通知" in decision.body and "删除内容" in decision.body
+    assert (
+        "依据： 《中华人民共和国民法典》第一千零一十八条至第一千零一十九条（肖像权）"
+        in decision.body
+    )
     uploader = UploaderMessage.objects.get(post=posts_by_role("clinic")[0])
     assert uploader.subject == "Your content was restricted following a portrait-right notice"
     assert "Statement of reasons" in uploader.body and not CHINESE.search(uploader.body)
@@ -268,6 +272,7 @@ def test_the_uploaders_page_reads_in_chinese(anonymous_api, demo_posts, moderato
     assert "理由说明" in page and "提交反通知" in page and "处理经过" in page
     assert "平台已对您的内容" in page and "（删除内容）" in page  # the timeline, worded now
     assert "通知获支持" in page and "您可在 183 天内对本决定免费申诉一次" in page
+    assert "《中华人民共和国民法典》第一千零一十八条" in page
     assert "Statement of reasons" not in page and "Send a counter-notice" not in page
     response = uploader.post(link.split("?")[0], {"action": "counter_notice"})
     assert response.status_code == 400
