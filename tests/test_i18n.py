@@ -288,3 +288,47 @@ def test_api_errors_speak_the_requests_language(anonymous_api, demo_posts):
     assert missing.status_code == 404 and missing.json()["detail"] == "未找到。"
     assert incomplete.status_code == 400
     assert incomplete.json()["detail"].startswith("部分字段缺失或无效")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_uploader_reads_their_page_in_chinese_in_the_browser(
+    browser_page, live_server, settings, moderator_a
+):
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    settings.TAKEDOWN_PLATFORM_HOSTS = [*settings.TAKEDOWN_PLATFORM_HOSTS, "testserver"]
+    call_command("load_demo", stdout=io.StringIO())
+    clinic = posts_by_role("clinic")[0]
+    filed = APIClient().post(
+        "/api/v1/notices/", notice_payload([post_url(clinic)]), format="multipart"
+    )
+    assert filed.status_code == 201, filed.json()
+    staff = APIClient()
+    staff.force_authenticate(moderator_a)
+    case = Case.objects.get(notice__reference=filed.json()["reference"])
+    assert staff.post(f"/api/v1/cases/{case.pk}/claim/").status_code == 200
+    decided = staff.post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Used as an advert.",
+            "measure": "delete",
+        },
+        format="json",
+    )
+    assert decided.status_code == 200, decided.json()
+    message = UploaderMessage.objects.get(post=clinic)
+    link = re.search(r"/respond/\S+", message.body).group(0)
+
+    page = browser_page
+    page.goto(live_server.url + link)
+    page.select_option("#language-select", "zh-hans")
+    page.wait_for_function("document.documentElement.lang === 'zh-hans'")
+
+    assert page.get_by_role("heading", name="理由说明").is_visible()
+    assert page.get_by_role("button", name="提交反通知").is_visible()
+    assert "平台已对您的内容" in page.locator("ol.timeline").inner_text()
+    assert_accessible(page)
+    screenshot(page, "i18n-respond-zh-hans")
