@@ -217,7 +217,7 @@ def test_the_uploader_is_told_in_the_platforms_language(
 # --- in a real browser --------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_choosing_chinese_in_the_header_turns_the_site_chinese(browser_page, live_server, settings):
     settings.TAKEDOWN_DEMO_PLATFORM = False
     page = browser_page
@@ -240,7 +240,7 @@ def test_choosing_chinese_in_the_header_turns_the_site_chinese(browser_page, liv
     screenshot(page, "i18n-login-zh-hans")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_switcher_fits_a_phone_screen(phone_page, live_server, settings):
     from django.core.management import call_command
 
@@ -290,7 +290,7 @@ def test_api_errors_speak_the_requests_language(anonymous_api, demo_posts):
     assert incomplete.json()["detail"].startswith("部分字段缺失或无效")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_uploader_reads_their_page_in_chinese_in_the_browser(
     browser_page, live_server, settings, moderator_a
 ):
