@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from notices.mail import send_on_commit
 from notices.models import OutboundEmail
@@ -76,8 +77,10 @@ def _close_unanswered(now) -> int:
                 case_id=case_id,
                 actor=Actor.system(),
                 reasons="The information requested was not received by the deadline.",
-                public_summary="Your notice was closed: the information requested did not "
-                "arrive by the deadline. You may file a new notice at any time.",
+                public_summary=gettext_noop(
+                    "Your notice was closed: the information requested did not "
+                    "arrive by the deadline. You may file a new notice at any time."
+                ),
             )
         except CaseError:
             continue  # answered or closed meanwhile

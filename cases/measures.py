@@ -276,10 +276,12 @@ def measure_notify_uploader(*, measure_id: int) -> None:
                     "platform_response": result.response,
                 },
                 public_summary=(
-                    "The uploader was told their content was restored."
+                    gettext_noop("The uploader was told their content was restored.")
                     if measure.measure == RESTORE
-                    else "The uploader was sent your notice (without your contact details) and "
-                    "the reasons for the measure."
+                    else gettext_noop(
+                        "The uploader was sent your notice (without your contact details) and "
+                        "the reasons for the measure."
+                    )
                 ),
             )
 

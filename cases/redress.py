@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from notices.models import EvidenceFile, ReportedItem
 from notices.services import store_evidence
@@ -165,7 +165,7 @@ def counter_notice_file(
             "uploader_access_id": access.pk,
             "policy": settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
         },
-        public_summary=(
+        public_summary=gettext_noop(
             "The uploader sent a counter-notice. You may show that you complained to the "
             "authorities or went to court before the waiting period ends."
         ),
@@ -213,7 +213,7 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
         actor=Actor.complainant(),
         reasons=message,
         apply=apply,
-        public_summary=(
+        public_summary=gettext_noop(
             "You sent proof of legal action: the measure stays while staff review the dispute."
         ),
     )
@@ -265,7 +265,7 @@ def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
         actor=Actor.system(),
         reasons="The waiting period ended without proof of a complaint or lawsuit.",
         details=details,
-        public_summary=(
+        public_summary=gettext_noop(
             "The waiting period ended without proof of a complaint or lawsuit; the contested "
             "content is being restored."
         ),
@@ -311,9 +311,9 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
         reasons=reasons,
         apply=apply,
         public_summary=(
-            "After review of the dispute the content is being restored."
+            gettext_noop("After review of the dispute the content is being restored.")
             if outcome == "restore"
-            else "After review of the dispute the measure stays in place."
+            else gettext_noop("After review of the dispute the measure stays in place.")
         ),
     )
     for row in created.get("rows", []):
@@ -418,9 +418,11 @@ def appeal_file(
         reasons=statement,
         details={"party": party},
         public_summary=(
-            "You appealed the decision; a different reviewer will decide it."
+            gettext_noop("You appealed the decision; a different reviewer will decide it.")
             if party == Appeal.Party.COMPLAINANT
-            else "The uploader appealed the decision; a different reviewer will decide it."
+            else gettext_noop(
+                "The uploader appealed the decision; a different reviewer will decide it."
+            )
         ),
         check=check,
         apply=apply,

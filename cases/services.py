@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from notices.models import Measure, ReportedItem
 from takedown.enqueue import enqueue_on_commit
@@ -188,7 +189,7 @@ def case_claim(*, case_id: int, actor: Actor) -> Case:
         actor=actor,
         check=check,
         apply=apply,
-        public_summary="A reviewer started examining your notice.",
+        public_summary=gettext_noop("A reviewer started examining your notice."),
     )
 
 
@@ -227,9 +228,11 @@ OUTCOME_ACTION = {
 }
 
 PUBLIC_SUMMARY = {
-    "uphold": "Your notice was upheld; the measures are being applied on the platform.",
-    "reject": "Your notice was rejected. The statement of reasons is below.",
-    "request_info": "We need more information from you. See the request below.",
+    "uphold": gettext_noop(
+        "Your notice was upheld; the measures are being applied on the platform."
+    ),
+    "reject": gettext_noop("Your notice was rejected. The statement of reasons is below."),
+    "request_info": gettext_noop("We need more information from you."),
 }
 
 
@@ -541,7 +544,7 @@ def case_withdraw(*, case_id: int, reasons: str = "") -> Case:
         action="withdraw",
         actor=Actor.complainant(),
         reasons=reasons,
-        public_summary="You withdrew your notice.",
+        public_summary=gettext_noop("You withdrew your notice."),
     )
 
 
@@ -562,12 +565,18 @@ def case_provide_info(*, case_id: int, message: str) -> Case:
         actor=Actor.complainant(),
         reasons=message,
         apply=apply,
-        public_summary="You sent the information requested; your notice is back in the queue.",
+        public_summary=gettext_noop(
+            "You sent the information requested; your notice is back in the queue."
+        ),
     )
 
 
 def case_close(
-    *, case_id: int, actor: Actor, reasons: str = "", public_summary: str = "Your case was closed."
+    *,
+    case_id: int,
+    actor: Actor,
+    reasons: str = "",
+    public_summary: str = gettext_noop("Your case was closed."),
 ) -> Case:
     return case_transition(
         case_id=case_id, action="close", actor=actor, reasons=reasons, public_summary=public_summary
@@ -589,7 +598,9 @@ def case_close_already_removed(*, case_id: int) -> Case:
         actor=Actor.system(),
         reasons="Every reported item was already removed from the platform.",
         apply=apply,
-        public_summary="The reported content was already removed: no further action needed.",
+        public_summary=gettext_noop(
+            "The reported content was already removed: no further action needed."
+        ),
     )
     schedule_already_removed_email(case=case)
     return case

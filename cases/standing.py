@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from notices.mail import send_on_commit
 from notices.models import Notice, NotifierSanction, ReportedItem
@@ -137,9 +138,9 @@ def review_notifier(*, case: Case, decision: Decision) -> NotifierSanction | Non
         reasons=reasons,
         details={"sanction_id": sanction.pk, "unfounded_count": count},
         public_summary=(
-            "You were warned about manifestly unfounded notices."
+            gettext_noop("You were warned about manifestly unfounded notices.")
             if ends_at is None
-            else "Processing of your notices was suspended."
+            else gettext_noop("Processing of your notices was suspended.")
         ),
     )
     send_on_commit(

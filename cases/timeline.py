@@ -7,7 +7,7 @@ measure on: never the complainant's identity, evidence or staff names.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import ActionLog, Case, UploaderAccess
 
@@ -46,6 +46,17 @@ UPLOADER_TEXT = {
     "reject": gettext_lazy("A reviewer decided that the notice is not upheld."),
     "uploader_told_appeal_outcome": gettext_lazy("You were told the outcome of the appeal."),
 }
+# The complainant's entries whose stored summary carries the case's own values: worded again
+# from the entry's details at reading time. Every other stored summary is a fixed English
+# sentence (marked with gettext_noop where it is written) and is translated as it is read.
+COMPLAINANT_TEXT = {
+    "measure_applied": gettext_lazy("{measure} applied to {url}."),
+    "content_restored": gettext_lazy("{url} was restored on the platform."),
+    "notice_joined": gettext_lazy(
+        "Another notice from you about the same content ({notice}) was received and is "
+        "handled in this case."
+    ),
+}
 # Entries about one item: shown to the uploader only if that item is theirs.
 ITEM_ACTIONS = {"measure_applied", "content_restored", "uploader_notified"}
 
@@ -66,6 +77,23 @@ def _uploader_entry(entry: ActionLog, content_ids: set[str]) -> str | None:
     )
 
 
+def _complainant_entry(entry: ActionLog) -> str:
+    """The entry's public summary in the reader's language. The log keeps the English text it
+    was written with (it is part of the hash chain); only its reading is translated."""
+    text = COMPLAINANT_TEXT.get(entry.action)
+    if text is None:
+        return gettext(entry.public_summary)
+    from .measures import MEASURE_LABELS
+
+    details = entry.details or {}
+    measure = details.get("measure", "")
+    return str(text).format(
+        measure=MEASURE_LABELS.get(measure, measure),
+        url=details.get("url", ""),
+        notice=details.get("notice", ""),
+    )
+
+
 def case_timeline(case: Case, audience: str, access: UploaderAccess | None = None) -> list[dict]:
     """``[{"at", "event", "description"}...]`` oldest first; ``actor`` for staff only."""
     if audience not in AUDIENCES:
@@ -83,7 +111,7 @@ def case_timeline(case: Case, audience: str, access: UploaderAccess | None = Non
         ]
     if audience == COMPLAINANT:
         return [
-            {"at": e.created_at, "event": e.action, "description": e.public_summary}
+            {"at": e.created_at, "event": e.action, "description": _complainant_entry(e)}
             for e in entries.exclude(public_summary="")
         ]
     from .redress import uploader_items

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from .evidence import evidence_purge
 from .mail import send_on_commit
@@ -177,8 +177,9 @@ def complainant_erase(notice: Notice, message: str = "") -> list[EvidenceFile]:
             from_state=case.state,
             reasons=message,
             details={"notice": notice.reference, "files": _described(files)},
-            public_summary="At your request, your identity documents and reference photos "
-            "were deleted.",
+            public_summary=gettext_noop(
+                "At your request, your identity documents and reference photos were deleted."
+            ),
         )
         send_on_commit(
             template="evidence_erased",

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from takedown.enqueue import enqueue_on_commit
 
@@ -288,7 +288,7 @@ def _open_or_join_case(notice: Notice, refs: list) -> None:
         action="notice_received",
         to_state=case.state,
         details={**_notice_details(notice, refs), "priority": case.priority},
-        public_summary="Notice received; a receipt was sent to you.",
+        public_summary=gettext_noop("Notice received; a receipt was sent to you."),
     )
     if related:
         references = dict(
