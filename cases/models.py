@@ -9,37 +9,38 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from notices.models import EvidenceFile, Measure, Notice, ReportedItem
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", "Received"
-    NEEDS_INFO = "needs_info", "Needs information"
-    IN_REVIEW = "in_review", "In review"
-    ACTIONED = "actioned", "Actioned"
+    RECEIVED = "received", _("Received")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    IN_REVIEW = "in_review", _("In review")
+    ACTIONED = "actioned", _("Actioned")
     # The uploader contested the measure; the waiting period for the complainant runs.
-    COUNTER_NOTICED = "counter_noticed", "Counter-notice received"
+    COUNTER_NOTICED = "counter_noticed", _("Counter-notice received")
     # The complainant proved a complaint to the authorities or a lawsuit: the measure stays.
-    DISPUTED = "disputed", "Disputed before an authority or court"
-    RESTORED = "restored", "Restored"
-    APPEALED = "appealed", "Under appeal"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    CLOSED = "closed", "Closed"
+    DISPUTED = "disputed", _("Disputed before an authority or court")
+    RESTORED = "restored", _("Restored")
+    APPEALED = "appealed", _("Under appeal")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
 
 
 class Verdict(models.TextChoices):
-    PENDING = "pending", "Not checked yet"
-    MATCH = "match", "Match"
-    POSSIBLE = "possible", "Possible match"
-    NO_MATCH = "no_match", "No match"
-    UNAVAILABLE = "unavailable", "Unavailable"
+    PENDING = "pending", _("Not checked yet")
+    MATCH = "match", _("Match")
+    POSSIBLE = "possible", _("Possible match")
+    NO_MATCH = "no_match", _("No match")
+    UNAVAILABLE = "unavailable", _("Unavailable")
 
 
 class Priority(models.TextChoices):
-    TRUSTED = "trusted", "Trusted flagger"
-    NORMAL = "normal", "Normal"
+    TRUSTED = "trusted", _("Trusted flagger")
+    NORMAL = "normal", _("Normal")
 
 
 # Lower rank = stronger evidence; a case takes the strongest verdict among its items.
@@ -117,9 +118,9 @@ class Decision(models.Model):
     """A decision is never edited: an override is a new row that names the one it replaces."""
 
     class Outcome(models.TextChoices):
-        UPHOLD = "uphold", "Uphold"
-        REJECT = "reject", "Reject"
-        REQUEST_INFO = "request_info", "Request information"
+        UPHOLD = "uphold", _("Uphold")
+        REJECT = "reject", _("Reject")
+        REQUEST_INFO = "request_info", _("Request information")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -160,7 +161,7 @@ class Decision(models.Model):
 
 
 RESTORE = "restore"
-MEASURE_OPERATIONS = [*Measure.choices, (RESTORE, "Restore the content")]
+MEASURE_OPERATIONS = [*Measure.choices, (RESTORE, _("Restore the content"))]
 
 
 class PlatformMeasure(models.Model):
@@ -168,9 +169,9 @@ class PlatformMeasure(models.Model):
     idempotency key and the platform's answer."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPLIED = "applied", "Applied"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="measures")
     item = models.ForeignKey(ReportedItem, on_delete=models.PROTECT, related_name="measures")
@@ -250,10 +251,10 @@ class CounterNotice(models.Model):
     """The uploader's declaration of non-infringement (Civil Code art. 1196; DMCA 512(g))."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting period running"
-        LEGAL_ACTION = "legal_action", "Complainant proved legal action: measure stays"
-        RESTORED = "restored", "Content restored"
-        MAINTAINED = "maintained", "Measure maintained after review"
+        WAITING = "waiting", _("Waiting period running")
+        LEGAL_ACTION = "legal_action", _("Complainant proved legal action: measure stays")
+        RESTORED = "restored", _("Content restored")
+        MAINTAINED = "maintained", _("Measure maintained after review")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="counter_notices")
     access = models.OneToOneField(
@@ -289,8 +290,8 @@ class Appeal(models.Model):
     uploader. It is decided by a reviewer other than the one who took the decision."""
 
     class Party(models.TextChoices):
-        COMPLAINANT = "complainant", "Complainant"
-        UPLOADER = "uploader", "Uploader"
+        COMPLAINANT = "complainant", _("Complainant")
+        UPLOADER = "uploader", _("Uploader")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
     appealed_decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
@@ -326,10 +327,10 @@ class DeadlineBreach(models.Model):
     """A deadline that passed with the work undone: the evidence of deadline compliance."""
 
     class Stage(models.TextChoices):
-        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-        DECISION = "decision", "First decision"
-        APPEAL = "appeal", "Appeal decision"
-        DISPUTE = "dispute", "Review of a disputed measure"
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+        DECISION = "decision", _("First decision")
+        APPEAL = "appeal", _("Appeal decision")
+        DISPUTE = "dispute", _("Review of a disputed measure")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="breaches")
     stage = models.CharField(max_length=20, choices=Stage.choices)

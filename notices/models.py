@@ -6,6 +6,7 @@ import hmac
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 def evidence_storage():
@@ -15,21 +16,21 @@ def evidence_storage():
 
 
 class Relationship(models.TextChoices):
-    SELF = "self", "I am the person in the photo"
-    AGENT = "agent", "I act for the person in the photo (authorised agent)"
+    SELF = "self", _("I am the person in the photo")
+    AGENT = "agent", _("I act for the person in the photo (authorised agent)")
 
 
 class UseType(models.TextChoices):
-    COMMERCIAL_ENDORSEMENT = "commercial_endorsement", "Used to advertise (fake customer photo)"
-    SALE = "sale", "Sold (e.g. in photo packs)"
-    IMPERSONATION = "impersonation", "Used to impersonate me (e.g. a fake profile)"
-    OTHER = "other", "Other use"
+    COMMERCIAL_ENDORSEMENT = "commercial_endorsement", _("Used to advertise (fake customer photo)")
+    SALE = "sale", _("Sold (e.g. in photo packs)")
+    IMPERSONATION = "impersonation", _("Used to impersonate me (e.g. a fake profile)")
+    OTHER = "other", _("Other use")
 
 
 class Measure(models.TextChoices):
-    DELETE = "delete", "Delete the content"
-    DISCONNECT_LINK = "disconnect_link", "Disconnect the link to it"
-    BLOCK = "block", "Block access to it"
+    DELETE = "delete", _("Delete the content")
+    DISCONNECT_LINK = "disconnect_link", _("Disconnect the link to it")
+    BLOCK = "block", _("Block access to it")
 
 
 class Organisation(models.Model):
@@ -40,8 +41,8 @@ class Organisation(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
-        AGENT = "agent", "Agent (law firm, representative)"
+        TRUSTED_FLAGGER = "trusted_flagger", _("Trusted flagger")
+        AGENT = "agent", _("Agent (law firm, representative)")
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -139,12 +140,12 @@ class Notice(models.Model):
 
 class EvidenceFile(models.Model):
     class Kind(models.TextChoices):
-        IDENTITY = "identity", "Identity document"
-        AUTHORIZATION = "authorization", "Authorisation to act"
-        REFERENCE_PHOTO = "reference_photo", "Reference photo"
-        REPORTED_SNAPSHOT = "reported_snapshot", "Snapshot of reported content"
-        COUNTER_EVIDENCE = "counter_evidence", "Uploader's evidence (counter-notice)"
-        LEGAL_ACTION_PROOF = "legal_action_proof", "Proof of a complaint or lawsuit"
+        IDENTITY = "identity", _("Identity document")
+        AUTHORIZATION = "authorization", _("Authorisation to act")
+        REFERENCE_PHOTO = "reference_photo", _("Reference photo")
+        REPORTED_SNAPSHOT = "reported_snapshot", _("Snapshot of reported content")
+        COUNTER_EVIDENCE = "counter_evidence", _("Uploader's evidence (counter-notice)")
+        LEGAL_ACTION_PROOF = "legal_action_proof", _("Proof of a complaint or lawsuit")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -181,11 +182,11 @@ class ReportedItem(models.Model):
     """One reported location. Its measure and outcome are set by the case's decision."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        UPHELD = "upheld", "Upheld"
-        REJECTED = "rejected", "Rejected"
-        ALREADY_REMOVED = "already_removed", "Already removed: no further action"
-        RESTORED = "restored", "Restored"
+        PENDING = "pending", _("Pending review")
+        UPHELD = "upheld", _("Upheld")
+        REJECTED = "rejected", _("Rejected")
+        ALREADY_REMOVED = "already_removed", _("Already removed: no further action")
+        RESTORED = "restored", _("Restored")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="items")
     submitted = models.CharField(max_length=2000, help_text="What the complainant typed.")
@@ -244,8 +245,8 @@ class NotifierSanction(models.Model):
     23). While a suspension runs, notices from that e-mail address are refused at intake."""
 
     class Kind(models.TextChoices):
-        WARNING = "warning", "Warning"
-        SUSPENSION = "suspension", "Suspension"
+        WARNING = "warning", _("Warning")
+        SUSPENSION = "suspension", _("Suspension")
 
     notifier_email = models.EmailField(db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

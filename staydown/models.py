@@ -3,6 +3,7 @@ against them."""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class BankEntry(models.Model):
@@ -13,8 +14,8 @@ class BankEntry(models.Model):
     """
 
     class Source(models.TextChoices):
-        CASE = "case", "A measure upheld in a case"
-        IMPORT = "import", "Imported from a hash list"
+        CASE = "case", _("A measure upheld in a case")
+        IMPORT = "import", _("Imported from a hash list")
 
     pdq = models.CharField(max_length=64, db_index=True)
     quality = models.PositiveSmallIntegerField(null=True, blank=True)
