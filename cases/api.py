@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -29,6 +30,10 @@ from .serializers import (
     DecisionSerializer,
     MeasureSerializer,
 )
+
+
+def _one_of(name: str, values) -> str:
+    return _("%(name)s must be one of %(values)s.") % {"name": name, "values": ", ".join(values)}
 
 
 class QueuePagination(PageNumberPagination):
@@ -69,16 +74,16 @@ class CaseListAPI(generics.ListAPIView):
         state = self.request.query_params.get("state") or None
         verdict = self.request.query_params.get("verdict") or None
         if state and state not in State.values:
-            raise InvalidInput(f"state must be one of {', '.join(State.values)}.")
+            raise InvalidInput(_one_of("state", State.values))
         if verdict and verdict not in Verdict.values:
-            raise InvalidInput(f"verdict must be one of {', '.join(Verdict.values)}.")
+            raise InvalidInput(_one_of("verdict", Verdict.values))
         priority = self.request.query_params.get("priority") or None
         if priority and priority not in Priority.values:
-            raise InvalidInput(f"priority must be one of {', '.join(Priority.values)}.")
+            raise InvalidInput(_one_of("priority", Priority.values))
         chosen = {name: self.request.query_params.get(name) or "" for name in ("due", "claim")}
         for name, value in chosen.items():
             if value and value not in QUEUE_FILTERS[name]:
-                raise InvalidInput(f"{name} must be one of {', '.join(QUEUE_FILTERS[name])}.")
+                raise InvalidInput(_one_of(name, QUEUE_FILTERS[name]))
         cases = queue_cases(state=state, verdict=verdict, priority=priority)
         if any(chosen.values()):
             now = timezone.now()
@@ -205,7 +210,7 @@ class GroundsAPI(APIView):
             [
                 {
                     "key": key,
-                    "label": spec["label"],
+                    "label": _(spec["label"]),
                     "outcomes": spec["outcomes"],
                     "reference": spec["reference"],
                 }

@@ -459,7 +459,7 @@ def transparency_sections(figures: dict) -> list[dict]:
                     (
                         _("ground: %(ground)s (%(basis)s)")
                         % {
-                            "ground": g["label"] or _("no ground recorded"),
+                            "ground": _(g["label"]) if g["label"] else _("no ground recorded"),
                             "basis": basis.get(g["basis"], _("no restriction")),
                         },
                         g["n"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from notices.evidence import EvidencePurged, evidence_bytes
 from notices.models import EvidenceFile
@@ -61,11 +62,11 @@ def evidence_open(*, user, pk: int, via: str) -> tuple[EvidenceFile, bytes]:
         .first()
     )
     if evidence is None or not can_view_evidence(user, evidence):
-        raise Http404("No evidence file you may see has this id.")
+        raise Http404(_("No evidence file you may see has this id."))
     try:
         data = evidence_bytes(evidence)
     except EvidencePurged:
-        raise Http404("This evidence file was deleted under the retention rules.") from None
+        raise Http404(_("This evidence file was deleted under the retention rules.")) from None
     if evidence.kind not in NOT_LOGGED:
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=notice_case(evidence.notice).pk)

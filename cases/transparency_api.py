@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -14,7 +16,7 @@ from .transparency import export_statements
 
 
 class IsLegalOrAdmin(BasePermission):
-    message = "Only the legal and admin roles may export statements of reasons."
+    message = gettext_lazy("Only the legal and admin roles may export statements of reasons.")
 
     def has_permission(self, request, view):
         return bool(staff_roles(request.user) & {LEGAL, ADMIN})
@@ -42,7 +44,10 @@ def _day(request, name: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        message = f"{name} must be a date in the format YYYY-MM-DD, not {value!r}."
+        message = _("%(name)s must be a date in the format YYYY-MM-DD, not %(value)r.") % {
+            "name": name,
+            "value": value,
+        }
         raise InvalidInput(message, field_errors={name: [message]}) from None
 
 
@@ -69,16 +74,20 @@ class StatementListAPI(APIView):
     def get(self, request):
         since, until = _day(request, "since"), _day(request, "until")
         if since and until and since > until:
-            message = f"since ({since}) is after until ({until})."
+            message = _("since (%(since)s) is after until (%(until)s).") % {
+                "since": since,
+                "until": until,
+            }
             raise InvalidInput(message, field_errors={"since": [message]})
         export = export_statements(since, until)
         if not export.ok:
             return Response(
                 {
-                    "detail": (
-                        f"{len(export.problems)} statement(s) fail validation: nothing is "
-                        "exported until they are corrected."
-                    ),
+                    "detail": _(
+                        "%(count)d statement(s) fail validation: nothing is exported until "
+                        "they are corrected."
+                    )
+                    % {"count": len(export.problems)},
                     "records": [
                         {"record": label, "problems": problems}
                         for label, problems in export.problems

@@ -2,6 +2,8 @@
 token sent with the forwarded notice (``X-Uploader-Token``)."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -23,7 +25,7 @@ UPLOADER_TOKEN_PARAMETER = OpenApiParameter(
     description="The private token from the message that told the uploader of the measure.",
 )
 MAX_EVIDENCE_FILES = 5
-EVIDENCE_REQUIRED = (
+EVIDENCE_REQUIRED = gettext_lazy(
     "Attach preliminary evidence that your use is lawful (for example the person's consent or "
     "a licence)."
 )
@@ -39,7 +41,7 @@ def access_for_request(request, reference: str):
 def clean_evidence(files, field: str = "evidence") -> list:
     """Evidence files checked by content and re-encoded like the notice's documents."""
     if len(files) > MAX_EVIDENCE_FILES:
-        message = f"Attach at most {MAX_EVIDENCE_FILES} files."
+        message = _("Attach at most %(n)d files.") % {"n": MAX_EVIDENCE_FILES}
         raise InvalidInput(message, field_errors={field: [message]})
     cleaned = []
     for upload in files:

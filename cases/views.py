@@ -32,7 +32,6 @@ from .selectors import (
     QUEUE_FILTERS,
     QueuePaginator,
     case_evidence,
-    dashboard_figures,
     queue_cases,
     queue_filter_counts,
     queue_filtered,
@@ -44,7 +43,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_staff_member(request.user):
-            raise PermissionDenied("Only trust-and-safety staff may see this page.")
+            raise PermissionDenied(_("Only trust-and-safety staff may see this page."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -215,7 +214,11 @@ def _ground_choices(outcomes=("uphold", "reject")) -> list:
         (
             groups[outcome],
             outcome,
-            [(key, spec["label"]) for key, spec in grounds.items() if outcome in spec["outcomes"]],
+            [
+                (key, _(spec["label"]))
+                for key, spec in grounds.items()
+                if outcome in spec["outcomes"]
+            ],
         )
         for outcome in outcomes
     ]
@@ -345,11 +348,6 @@ def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
     return response
 
 
-@staff_required
-def dashboard(request):
-    return render(request, "cases/dashboard.html", {"figures": dashboard_figures()})
-
-
 @require_POST
 @staff_required
 def measure_retry_view(request, pk):
@@ -388,7 +386,7 @@ def bulk_decide(request):
             "chosen": chosen,
             "rows": rows,
             "outcome_label": BULK_OUTCOMES[chosen.outcome],
-            "ground_label": grounds[chosen.ground]["label"],
+            "ground_label": _(grounds[chosen.ground]["label"]),
             "to_decide": [row for row in rows if not row.skipped],
             "skipped": [row for row in rows if row.skipped],
         },

@@ -6,6 +6,7 @@ follow every notice they filed.
 """
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
@@ -95,13 +96,18 @@ class NoticeCreateAPI(GenericAPIView):
         organisation = request_organisation(request)
         if organisation is None:
             raise NotAuthenticated(
-                "Listing notices is for registered organisations: send your API token as "
-                "'Authorization: Token <key>'. A complainant follows a notice at "
-                "/api/v1/notices/<reference>/ with its tracking token."
+                _(
+                    "Listing notices is for registered organisations: send your API token as "
+                    "'Authorization: Token <key>'. A complainant follows a notice at "
+                    "/api/v1/notices/<reference>/ with its tracking token."
+                )
             )
         state = request.query_params.get("status") or None
         if state and state not in State.values:
-            raise InvalidInput(f"status must be one of {', '.join(State.values)}.")
+            raise InvalidInput(
+                _("%(name)s must be one of %(values)s.")
+                % {"name": "status", "values": ", ".join(State.values)}
+            )
         page = self.paginate_queryset(organisation_notices(organisation, status=state))
         rows = [organisation_notice_row(notice) for notice in page]
         return self.get_paginated_response(OrganisationNoticeSerializer(rows, many=True).data)
@@ -128,7 +134,7 @@ class NoticeCreateAPI(GenericAPIView):
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and len(key) > 200:
             return Response(
-                {"Idempotency-Key": ["At most 200 characters."]},
+                {"Idempotency-Key": [_("At most 200 characters.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:

@@ -22,7 +22,7 @@ def _notice(request, reference):
     token_hash = request.session.get(TOKENS_SESSION_KEY, {}).get(reference, "")
     notice = notice_for_token_hash(reference, token_hash)
     if notice is None:
-        raise Http404("No notice with this reference and token.")
+        raise Http404(_("No notice with this reference and token."))
     return notice
 
 

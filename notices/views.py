@@ -204,7 +204,7 @@ def notice_tracking(request, reference):
     token_hash = Notice.hash_token(token) if token else known.get(reference, "")
     notice = notice_for_token_hash(reference, token_hash)
     if notice is None:
-        raise Http404("No notice with this reference and token.")
+        raise Http404(_("No notice with this reference and token."))
     clean_url = reverse("notices:tracking", args=[reference])
     if token:
         request.session[TOKENS_SESSION_KEY] = {**known, reference: token_hash}

@@ -6,6 +6,7 @@ import io
 import warnings
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from PIL import Image
 from rest_framework import serializers
@@ -47,8 +48,10 @@ class ScreenInput(serializers.Serializer):
     def validate(self, attrs):
         if ("image" in attrs) == ("pdq" in attrs):
             raise serializers.ValidationError(
-                "Send either an image (multipart field 'image') or PDQ hashes ('pdq': 64 hex "
-                "digits, or a list of them), not both and not neither."
+                _(
+                    "Send either an image (multipart field 'image') or PDQ hashes ('pdq': 64 hex "
+                    "digits, or a list of them), not both and not neither."
+                )
             )
         if "pdq" in attrs:
             hashes = []
@@ -56,7 +59,12 @@ class ScreenInput(serializers.Serializer):
                 try:
                     hashes.append(pdq_hash.hex_to_bytes(value).hex())
                 except ValueError as error:
-                    raise serializers.ValidationError({"pdq": f"hash {number}: {error}"}) from None
+                    raise serializers.ValidationError(
+                        {
+                            "pdq": _("hash %(number)d: %(error)s")
+                            % {"number": number, "error": error}
+                        }
+                    ) from None
             attrs["pdq"] = hashes
         return attrs
 
@@ -64,22 +72,28 @@ class ScreenInput(serializers.Serializer):
 def _image_hashes(upload) -> tuple[list[str], dict]:
     limit = settings.TAKEDOWN_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
-        raise InvalidInput(f"The image is {upload.size // 1024} KB; at most {limit // 1024} KB.")
+        raise InvalidInput(
+            _("The image is %(size)d KB; at most %(limit)d KB.")
+            % {"size": upload.size // 1024, "limit": limit // 1024}
+        )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"The image is larger than {limit // 1024} KB.")
+        raise InvalidInput(_("The image is larger than %(limit)d KB.") % {"limit": limit // 1024})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             width, height = Image.open(io.BytesIO(data)).size
     except Exception:  # noqa: BLE001 - any failure to read the header is the same answer
         raise InvalidInput(
-            "The file could not be read as an image (JPEG, PNG, WebP, GIF, ...)."
+            _("The file could not be read as an image (JPEG, PNG, WebP, GIF, ...).")
         ) from None
     if width * height > settings.TAKEDOWN_MAX_IMAGE_PIXELS:
         raise InvalidInput(
-            f"The image has {width * height:,} pixels; at most "
-            f"{settings.TAKEDOWN_MAX_IMAGE_PIXELS:,}."
+            _("The image has %(pixels)s pixels; at most %(limit)s.")
+            % {
+                "pixels": f"{width * height:,}",
+                "limit": f"{settings.TAKEDOWN_MAX_IMAGE_PIXELS:,}",
+            }
         )
     try:
         found = imagematch.pdq_fingerprint(data)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from cases.roles import is_staff_member
@@ -8,10 +9,12 @@ class CanScreen(BasePermission):
     """Staff (moderator, legal, admin), or the platform's own account: a user in the group
     named by TAKEDOWN_SCREENING_GROUP, signing its calls with its API token."""
 
-    message = (
-        "Screening is for the platform's screening account (group "
-        f"'{settings.TAKEDOWN_SCREENING_GROUP}') or trust-and-safety staff."
-    )
+    @property
+    def message(self) -> str:
+        return _(
+            "Screening is for the platform's screening account (group '%(group)s') or "
+            "trust-and-safety staff."
+        ) % {"group": settings.TAKEDOWN_SCREENING_GROUP}
 
     def has_permission(self, request, view):
         user = request.user

@@ -8,6 +8,8 @@ platform. Every name read here is listed in the README's settings table.
 from datetime import timedelta
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 from .env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -397,10 +399,11 @@ TAKEDOWN_UNFOUNDED_WINDOW_DAYS = env_int("TAKEDOWN_UNFOUNDED_WINDOW_DAYS", 180)
 TAKEDOWN_NOTIFIER_SUSPENSION_DAYS = env_int("TAKEDOWN_NOTIFIER_SUSPENSION_DAYS", 90)
 
 # Grounds a decision may give (the statement of reasons, DSA art. 17). "dsa" holds the EU
-# Transparency Database values the ground maps to.
+# Transparency Database values the ground maps to. The default labels are marked for
+# translation and shown in the reader's language; a label configured otherwise is shown as is.
 TAKEDOWN_DECISION_GROUNDS = {
     "portrait_right": {
-        "label": "Unauthorised use of a person's portrait",
+        "label": gettext_noop("Unauthorised use of a person's portrait"),
         "outcomes": ["uphold"],
         "reference": "PRC Civil Code arts. 1018-1019 (portrait right)",
         "explanation": (
@@ -413,7 +416,7 @@ TAKEDOWN_DECISION_GROUNDS = {
         },
     },
     "impersonation_terms": {
-        "label": "Impersonation (terms of service)",
+        "label": gettext_noop("Impersonation (terms of service)"),
         "outcomes": ["uphold"],
         "reference": "Terms of service: impersonation and misleading use of another's likeness",
         "explanation": "The content uses the complainant's likeness to impersonate them.",
@@ -423,19 +426,19 @@ TAKEDOWN_DECISION_GROUNDS = {
         },
     },
     "not_the_complainant": {
-        "label": "The person shown is not shown to be the complainant",
+        "label": gettext_noop("The person shown is not shown to be the complainant"),
         "outcomes": ["reject"],
         "reference": "PRC Civil Code art. 1195 (preliminary evidence of infringement)",
         "explanation": "The evidence does not show that the content depicts the complainant.",
     },
     "lawful_use": {
-        "label": "Lawful use of the portrait",
+        "label": gettext_noop("Lawful use of the portrait"),
         "outcomes": ["reject"],
         "reference": "PRC Civil Code art. 1020 (reasonable use of a portrait)",
         "explanation": "The use falls under an exception of Civil Code art. 1020.",
     },
     "insufficient_evidence": {
-        "label": "Insufficient evidence or identity not shown",
+        "label": gettext_noop("Insufficient evidence or identity not shown"),
         "outcomes": ["reject"],
         "reference": "PRC Civil Code art. 1195 (content of a valid notice)",
         "explanation": "The notice lacks the preliminary evidence or identity the law requires.",
