@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notices.models import Measure, ReportedItem
@@ -98,8 +99,11 @@ def allowed_actions(state: str) -> list[str]:
 def _describe_allowed(state: str) -> str:
     actions = allowed_actions(state)
     if not actions:
-        return f"A case that is {state} allows no further action."
-    return f"From {state} the allowed actions are: {', '.join(actions)}."
+        return _("A case that is %(state)s allows no further action.") % {"state": state}
+    return _("From %(state)s the allowed actions are: %(actions)s.") % {
+        "state": state,
+        "actions": ", ".join(actions),
+    }
 
 
 def case_transition(
@@ -119,23 +123,31 @@ def case_transition(
     action's own changes and returns the extra field names it set on the case.
     """
     if action not in ACTION_ROLES:
-        raise InvalidInput(f"Unknown action {action!r}. Known actions: {', '.join(ACTIONS)}.")
+        raise InvalidInput(
+            _("Unknown action %(action)r. Known actions: %(known)s.")
+            % {"action": action, "known": ", ".join(ACTIONS)}
+        )
     if not (actor.roles & ACTION_ROLES[action]):
         people = sorted(ACTION_ROLES[action] - {SYSTEM})
         who = " or ".join(
             f"the {role}" if role in (COMPLAINANT, UPLOADER) else role for role in people
         )
-        raise NotAllowed(f"Your role may not {action.replace('_', ' ')} a case; only {who} may.")
+        raise NotAllowed(
+            _("Your role may not %(action)s a case; only %(who)s may.")
+            % {"action": action.replace("_", " "), "who": who}
+        )
     with transaction.atomic():
         try:
             case = Case.objects.select_for_update().get(pk=case_id)
         except Case.DoesNotExist:
-            raise CaseNotFound(f"Case {case_id} does not exist.") from None
+            raise CaseNotFound(_("Case %(id)s does not exist.") % {"id": case_id}) from None
         from_state = case.state
         to_state = TRANSITIONS.get((from_state, action))
         if to_state is None:
             raise Conflict(
-                f"Cannot {action.replace('_', ' ')} a case that is {from_state}. "
+                _("Cannot %(action)s a case that is %(state)s.")
+                % {"action": action.replace("_", " "), "state": from_state}
+                + " "
                 + _describe_allowed(from_state)
             )
         if check is not None:
@@ -173,9 +185,15 @@ def case_claim(*, case_id: int, actor: Actor) -> Case:
         _appeal_reviewer_check(case, actor)
         if claim_is_live(case) and case.claimed_by_id != actor.user_id:
             raise Conflict(
-                f"Case {case.pk} is claimed by {case.claimed_by.get_username()} until "
-                f"{case.claim_expires_at:%Y-%m-%d %H:%M} UTC. Wait for the claim to lapse or "
-                "ask them to release it."
+                _(
+                    "Case %(id)s is claimed by %(holder)s until %(until)s UTC. Wait for the "
+                    "claim to lapse or ask them to release it."
+                )
+                % {
+                    "id": case.pk,
+                    "holder": case.claimed_by.get_username(),
+                    "until": f"{case.claim_expires_at:%Y-%m-%d %H:%M}",
+                }
             )
 
     def apply(case: Case) -> list[str]:
@@ -196,7 +214,7 @@ def case_claim(*, case_id: int, actor: Actor) -> Case:
 def case_release(*, case_id: int, actor: Actor) -> Case:
     def check(case: Case) -> None:
         if case.claimed_by_id != actor.user_id and ADMIN not in actor.roles:
-            raise Conflict("You can only release a claim you hold.")
+            raise Conflict(_("You can only release a claim you hold."))
 
     def apply(case: Case) -> list[str]:
         case.claimed_by = None
@@ -208,14 +226,18 @@ def case_release(*, case_id: int, actor: Actor) -> Case:
 
 def _require_own_live_claim(case: Case, actor: Actor) -> None:
     if case.claimed_by_id != actor.user_id:
-        holder = case.claimed_by.get_username() if case.claimed_by_id else "nobody"
+        holder = case.claimed_by.get_username() if case.claimed_by_id else _("nobody")
         raise Conflict(
-            f"You have not claimed case {case.pk} (claimed by {holder}). Claim it before deciding."
+            _("You have not claimed case %(id)s (claimed by %(holder)s). Claim it before deciding.")
+            % {"id": case.pk, "holder": holder}
         )
     if not claim_is_live(case):
         raise Conflict(
-            f"Your claim on case {case.pk} lapsed at {case.claim_expires_at:%Y-%m-%d %H:%M} UTC. "
-            "Claim it again and review it before deciding."
+            _(
+                "Your claim on case %(id)s lapsed at %(at)s UTC. Claim it again and review it "
+                "before deciding."
+            )
+            % {"id": case.pk, "at": f"{case.claim_expires_at:%Y-%m-%d %H:%M}"}
         )
 
 
@@ -254,30 +276,34 @@ def _measures_by_item(case: Case, measure: str | None, items: list | None) -> di
                 continue
             item_id, item_measure = entry.get("id"), entry.get("measure") or measure
             if item_id not in item_ids:
-                errors.append(f"Item {item_id} is not part of case {case.pk}.")
+                errors.append(
+                    _("Item %(item)s is not part of case %(case)s.")
+                    % {"item": item_id, "case": case.pk}
+                )
             elif item_measure == NO_MEASURE:
                 chosen[item_id] = None
             elif item_measure not in valid:
                 errors.append(
-                    f"Item {item_id}: measure must be one of {', '.join(sorted(valid))} "
-                    f"or {NO_MEASURE}."
+                    _("Item %(item)s: measure must be one of %(valid)s or %(none)s.")
+                    % {"item": item_id, "valid": ", ".join(sorted(valid)), "none": NO_MEASURE}
                 )
             else:
                 chosen[item_id] = item_measure
         missing = [i for i in item_ids if i not in chosen]
         if missing and not errors:
             errors.append(
-                "Upholding needs a measure (or none) for every item; missing: "
-                + ", ".join(str(i) for i in missing)
-                + "."
+                _("Upholding needs a measure (or none) for every item; missing: %(missing)s.")
+                % {"missing": ", ".join(str(i) for i in missing)}
             )
         if not errors and not any(chosen.values()):
-            errors.append("No item gets a measure: to act on none of them, reject the notice.")
+            errors.append(_("No item gets a measure: to act on none of them, reject the notice."))
         if errors:
             raise InvalidInput(" ".join(errors), field_errors={"items": errors})
         return chosen
     if measure not in valid:
-        message = f"Upholding needs a measure: one of {', '.join(sorted(valid))}."
+        message = _("Upholding needs a measure: one of %(valid)s.") % {
+            "valid": ", ".join(sorted(valid))
+        }
         raise InvalidInput(message, field_errors={"measure": [message]})
     return {item_id: measure for item_id in item_ids}
 
@@ -289,9 +315,16 @@ def _decision_ground(outcome: str, ground: str | None) -> dict:
     if ground in allowed:
         return grounds[ground]
     if not ground:
-        message = f"A ground is required to {outcome}: one of {', '.join(allowed)}."
+        message = _("A ground is required to %(outcome)s: one of %(allowed)s.") % {
+            "outcome": outcome,
+            "allowed": ", ".join(allowed),
+        }
     else:
-        message = f"Ground {ground!r} does not apply to {outcome}; use one of {', '.join(allowed)}."
+        message = _("Ground %(ground)r does not apply to %(outcome)s; use one of %(allowed)s.") % {
+            "ground": ground,
+            "outcome": outcome,
+            "allowed": ", ".join(allowed),
+        }
     raise InvalidInput(message, field_errors={"ground": [message]})
 
 
@@ -301,10 +334,10 @@ def _territorial_scope(scope) -> list[str]:
     codes = scope if isinstance(scope, list) else [scope]
     bad = policy.invalid_country_codes(codes)
     if bad:
-        message = (
-            f"territorial_scope must list ISO 3166-1 alpha-2 country codes; not a country code: "
-            f"{', '.join(map(str, bad))}."
-        )
+        message = _(
+            "territorial_scope must list ISO 3166-1 alpha-2 country codes; not a country code: "
+            "%(bad)s."
+        ) % {"bad": ", ".join(map(str, bad))}
         raise InvalidInput(message, field_errors={"territorial_scope": [message]})
     return sorted({c.upper() for c in codes})
 
@@ -365,8 +398,11 @@ def _appeal_reviewer_check(case: Case, actor: Actor) -> Appeal | None:
     appeal = open_appeal(case)
     if appeal is not None and appeal.appealed_decision.decided_by_id == actor.user_id:
         raise NotAllowed(
-            f"You took the decision under appeal on case {case.pk}: a different reviewer must "
-            "decide the appeal."
+            _(
+                "You took the decision under appeal on case %(id)s: a different reviewer must "
+                "decide the appeal."
+            )
+            % {"id": case.pk}
         )
     return appeal
 
@@ -381,11 +417,11 @@ def _refuse_lifting_other_uploaders(case: Case, appeal: Appeal) -> None:
     theirs = list(uploader_items(appeal.uploader_access).values_list("pk", flat=True))
     if live_measures(case).exclude(item__in=theirs).exists():
         ids = ", ".join(str(pk) for pk in theirs)
-        message = (
+        message = _(
             "This appeal is by one uploader, and the case restricts other uploaders' content "
             "too: rejecting would lift their measures as well. To grant the appeal, uphold with "
-            f'items, giving "measure": "none" for the appellant\'s items ({ids}).'
-        )
+            'items, giving "measure": "none" for the appellant\'s items (%(ids)s).'
+        ) % {"ids": ids}
         raise InvalidInput(message, field_errors={"outcome": [message]})
 
 
@@ -411,16 +447,16 @@ def case_decide(
     from . import notifications, standing, tasks
 
     if outcome not in OUTCOME_ACTION:
-        message = f"outcome must be one of {', '.join(OUTCOME_ACTION)}."
+        message = _("outcome must be one of %(allowed)s.") % {"allowed": ", ".join(OUTCOME_ACTION)}
         raise InvalidInput(message, field_errors={"outcome": [message]})
     reasons = (reasons or "").strip()
     if not reasons:
-        message = "A statement of reasons is required: it is sent to the parties."
+        message = _("A statement of reasons is required: it is sent to the parties.")
         raise InvalidInput(message, field_errors={"reasons": [message]})
     action = OUTCOME_ACTION[outcome]
     ground_spec = _decision_ground(outcome, ground) if action != "request_info" else None
     if manifestly_unfounded and action != "reject":
-        message = "Only a rejected notice can be marked manifestly unfounded."
+        message = _("Only a rejected notice can be marked manifestly unfounded.")
         raise InvalidInput(message, field_errors={"manifestly_unfounded": [message]})
     scope = _territorial_scope(territorial_scope)
     created: dict = {}
@@ -552,7 +588,8 @@ def case_provide_info(*, case_id: int, message: str) -> Case:
     message = (message or "").strip()
     if not message:
         raise InvalidInput(
-            "Tell us the information that was asked for.", field_errors={"message": ["Required."]}
+            _("Tell us the information that was asked for."),
+            field_errors={"message": [_("Required.")]},
         )
 
     def apply(case: Case) -> list[str]:
