@@ -187,3 +187,23 @@ def notice_payload(reported: list[str], **overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test in real transactions (a live server for the browser) empties the database when it
+    ends; with serialized_rollback the migrated data (roles, content types) is put back the
+    same way for every such test. One without it would leave the next one a database whose
+    content types have other keys, so it is refused here rather than failing elsewhere."""
+    lacking = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "live_server" in getattr(item, "fixturenames", ())
+        )
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            lacking.append(item.nodeid)
+    if lacking:
+        raise pytest.UsageError(
+            "Transactional tests need @pytest.mark.django_db(transaction=True, "
+            "serialized_rollback=True): " + ", ".join(lacking)
+        )

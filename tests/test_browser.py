@@ -12,7 +12,7 @@ from demo_platform.models import Post
 from .conftest import notice_payload, post_url, posts_by_role
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_moderator_reveals_the_portraits_then_upholds_in_the_browser(
     browser_page, live_server, settings, moderator_a
 ):
@@ -44,8 +44,8 @@ def test_a_moderator_reveals_the_portraits_then_upholds_in_the_browser(
 
     page.get_by_role("button", name="Claim", exact=True).click()
     page.check("input[name=outcome][value=uphold]")
-    page.select_option("#ground", "portrait_right")
-    page.fill("#reasons", "Her selfie is used as an advert without consent.")
+    page.select_option("#decide-ground", "portrait_right")
+    page.fill("#decide-reasons", "Her selfie is used as an advert without consent.")
     page.click("#decide button[type=submit]")
 
     assert page.locator("text=Decision recorded.").is_visible()

@@ -82,7 +82,7 @@ def fill_who(page) -> None:
     page.get_by_label("I am the person in the photo").check()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page, portal):
     from demo_platform.story_images import reference_photo_jpeg
 
@@ -234,7 +234,7 @@ def test_a_complainant_files_a_notice_step_by_step_with_real_photos(browser_page
     screenshot(page, "portal-tracking")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_asked_for_information_the_complainant_answers_on_the_tracking_page(
     browser_page, portal, moderator_a
 ):
@@ -274,7 +274,7 @@ def test_asked_for_information_the_complainant_answers_on_the_tracking_page(
     assert case.state == "received"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_on_a_phone_the_flow_works_without_sideways_scrolling(phone_page, portal):
     from demo_platform.story_images import reference_photo_jpeg
 
@@ -328,7 +328,7 @@ def test_on_a_phone_the_flow_works_without_sideways_scrolling(phone_page, portal
     screenshot(page, "portal-phone-tracking")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_javascript_the_whole_form_is_one_page_that_files_the_notice(browser, portal):
     from demo_platform.story_images import reference_photo_jpeg
 

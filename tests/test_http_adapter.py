@@ -666,7 +666,7 @@ def test_the_demo_api_refuses_a_bad_call_and_says_why(
     assert not UploaderMessage.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_http_adapter_really_deletes_a_demo_post_through_the_demo_api(
     live_server, demo_post, settings, request
 ):
