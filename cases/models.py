@@ -78,6 +78,12 @@ class Case(models.Model):
             models.Index(fields=["due_at", "id"], name="case_queue_order_idx"),
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["verdict"]),
+            # The backlog by verdict and the escalated cases (dashboard) from the index alone.
+            models.Index(
+                fields=["state", "verdict", "escalated_at"], name="case_state_verdict_idx"
+            ),
+            # A notice's case state (notifiers by rejection) without reading the case row.
+            models.Index(fields=["notice", "state"], name="case_notice_state_idx"),
         ]
 
     def __str__(self):
@@ -154,7 +160,13 @@ class Decision(models.Model):
     class Meta:
         ordering = ["decided_at", "pk"]
         # The dashboard and the transparency report count decisions by the day they were taken.
-        indexes = [models.Index(fields=["decided_at"], name="decision_decided_at_idx")]
+        # With the columns the first decisions are told apart by, their counts read no row.
+        indexes = [
+            models.Index(
+                fields=["decided_at", "outcome", "appeal", "replaces", "case"],
+                name="decision_period_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_outcome_display()} on case {self.case_id}"
@@ -201,8 +213,9 @@ class PlatformMeasure(models.Model):
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["status", "requested_at"]),
-            # Measures applied in a period (dashboard, transparency report).
-            models.Index(fields=["completed_at"], name="measure_completed_at_idx"),
+            # Measures applied in a period (dashboard, transparency report), counted from the
+            # index alone.
+            models.Index(fields=["completed_at", "status", "measure"], name="measure_period_idx"),
         ]
 
     def __str__(self):
@@ -339,7 +352,7 @@ class DeadlineBreach(models.Model):
 
     class Meta:
         ordering = ["-detected_at"]
-        indexes = [models.Index(fields=["detected_at"], name="breach_detected_at_idx")]
+        indexes = [models.Index(fields=["detected_at", "stage"], name="breach_period_idx")]
         constraints = [
             models.UniqueConstraint(fields=["case", "stage", "due_at"], name="one_breach_per_due")
         ]

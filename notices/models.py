@@ -207,6 +207,13 @@ class ReportedItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notice", "content_id"], name="one_item_per_content")
         ]
+        indexes = [
+            # The repeat uploaders of a period's notices (dashboard) from the index alone.
+            models.Index(
+                fields=["notice", "uploader_id", "outcome", "uploader_name"],
+                name="item_notice_uploader_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.content_id} ({self.notice_id})"
