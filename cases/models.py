@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from notices.models import EvidenceFile, Measure, Notice, ReportedItem
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    # "Received" is also a date's label elsewhere: the context keeps the state's own wording.
+    RECEIVED = "received", pgettext_lazy("case state", "Received")
     NEEDS_INFO = "needs_info", _("Needs information")
     IN_REVIEW = "in_review", _("In review")
     ACTIONED = "actioned", _("Actioned")

@@ -204,7 +204,16 @@ def notice_tracking(request, reference):
     token_hash = Notice.hash_token(token) if token else known.get(reference, "")
     notice = notice_for_token_hash(reference, token_hash)
     if notice is None:
-        raise Http404(_("No notice with this reference and token."))
+        # The same answer for an unknown reference and a wrong token; the person gets the
+        # form back to correct what they typed, in the page's language.
+        not_found = _("No notice with this reference and token.")
+        # Nothing of what was asked (reference, token) is echoed back, the switcher included.
+        context = {
+            "form": TrackForm(),
+            "not_found": not_found,
+            "switcher_next": reverse("notices:track"),
+        }
+        return render(request, "notices/track.html", context, status=404)
     clean_url = reverse("notices:tracking", args=[reference])
     if token:
         request.session[TOKENS_SESSION_KEY] = {**known, reference: token_hash}

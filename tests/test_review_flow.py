@@ -317,7 +317,7 @@ def test_the_web_pages_take_a_moderator_through_claim_reveal_and_uphold(
     assert set(
         Post.objects.filter(pk__in=[clinic_post.pk, pack_post.pk]).values_list("state", flat=True)
     ) == {"deleted"}
-    assert "measure_applied" in response.content.decode()
+    assert "Measure applied" in response.content.decode()
 
 
 def test_the_web_page_shows_a_refused_decision_as_an_error(case, moderator_a):

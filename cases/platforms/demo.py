@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from demo_platform.models import Account, Post, PostEvent, UploaderMessage
 
@@ -230,8 +231,11 @@ class DemoPlatformAdapter(PlatformAdapter):
     def _pk_from_url(self, text: str) -> int:
         hosts = [host.lower() for host in settings.TAKEDOWN_PLATFORM_HOSTS]
         not_here = InvalidContentReference(
-            f"{shorten(text)} is not on this platform: reported URLs must be post pages on "
-            f"{join_or(hosts)} or content ids like post-12."
+            gettext(
+                "%(url)s is not on this platform: reported URLs must be post pages on %(hosts)s "
+                "or content ids like post-12."
+            )
+            % {"url": shorten(text), "hosts": join_or(hosts)}
         )
         parts = url_on_hosts(text, hosts)
         if parts is None:

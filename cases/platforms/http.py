@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 import urllib3
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 from urllib3.exceptions import (
     HTTPError,
     NewConnectionError,
@@ -301,8 +302,11 @@ class HttpPlatformAdapter(PlatformAdapter):
         """Refuse a URL whose host (host:port as written) is not one of the platform's."""
         hosts = [host.lower() for host in settings.TAKEDOWN_PLATFORM_HOSTS]
         refusal = InvalidContentReference(
-            f"{_shorten(text, 120)} is not on this platform: reported URLs must be on "
-            f"{join_or(hosts)}, or be content ids (letters, digits, - and _)."
+            gettext(
+                "%(url)s is not on this platform: reported URLs must be on %(hosts)s, or be "
+                "content ids (letters, digits, - and _)."
+            )
+            % {"url": _shorten(text, 120), "hosts": join_or(hosts)}
         )
         if url_on_hosts(text, hosts) is None:
             raise refusal

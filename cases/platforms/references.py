@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, urlsplit
 
+from django.utils.translation import gettext
+
 
 def url_on_hosts(text: str, hosts: list[str]) -> SplitResult | None:
     """The URL's parts if it is http(s) on one of ``hosts``, else None.
@@ -34,4 +36,4 @@ def join_or(items: list[str]) -> str:
     """ "a", "a or b", "a, b or c"."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return gettext("%(items)s or %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
