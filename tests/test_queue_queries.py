@@ -172,7 +172,7 @@ def test_the_web_queue_costs_the_same_queries_for_5_cases_as_for_40(
     with django_assert_num_queries(for_5):
         response = client.get(WEB)
     assert len(response.context["page"].object_list) == 25
-    assert "delete: applied" in response.content.decode()
+    assert "Delete the content: Applied" in response.content.decode()
 
 
 def test_a_later_or_filtered_page_of_the_web_queue_costs_the_same_queries(
