@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -19,9 +21,9 @@ from takedown.enqueue import send_task
 from . import redress, services, tasks
 from .actionlog import log_append
 from .errors import CaseError
-from .models import Case, DeadlineBreach, PlatformMeasure, State, Verdict
+from .models import Case, DeadlineBreach, Decision, PlatformMeasure, State, Verdict
 from .notifications import email_complainant
-from .roles import Actor
+from .roles import LEGAL, Actor
 
 
 def requeue_stalled_work(now=None) -> dict:
@@ -101,6 +103,28 @@ def _restore_after_waiting_period(now) -> int:
     return restored
 
 
+def _lift_expired_measures(now) -> int:
+    """Lift temporary measures whose decision's end date has passed (a measure ordered "until
+    31 May" is lifted once 31 May is over)."""
+    today = timezone.localdate(now)
+    in_force = Decision.objects.filter(
+        case=OuterRef("pk"), outcome__in=[Decision.Outcome.UPHOLD, Decision.Outcome.MAINTAIN]
+    ).order_by("-pk")
+    expired = (
+        Case.objects.filter(state__in=[State.ACTIONED, State.COUNTER_NOTICED, State.DISPUTED])
+        .alias(ends_on=Subquery(in_force.values("ends_on")[:1]))
+        .filter(ends_on__lt=today)
+    )
+    lifted = 0
+    for case_id in list(expired.values_list("pk", flat=True)):
+        try:
+            redress.expire_measures(case_id=case_id, today=today)
+        except CaseError:
+            continue  # decided again meanwhile
+        lifted += 1
+    return lifted
+
+
 # Which deadline each stage checks, in the states where that work is still open.
 STAGE_DEADLINES = [
     (
@@ -131,13 +155,23 @@ def _record_breach(case_id: int, stage: str, due_at, now) -> bool:
             from_state=case.state,
             details={"stage": stage, "due_at": due_at.isoformat()},
         )
-        if settings.TAKEDOWN_ESCALATION_EMAIL:
+        for address in escalation_recipients():
             send_on_commit(
                 template="escalation",
-                to=settings.TAKEDOWN_ESCALATION_EMAIL,
+                to=address,
                 context={"case": case, "stage": stage, "due_at": due_at},
             )
     return True
+
+
+def escalation_recipients() -> list[str]:
+    """Who is told of a missed deadline: the configured addresses, else every active member
+    of the legal role with an e-mail address (they handle escalations)."""
+    configured = [a.strip() for a in settings.TAKEDOWN_ESCALATION_EMAIL.split(",") if a.strip()]
+    if configured:
+        return configured
+    legal = get_user_model().objects.filter(is_active=True, groups__name=LEGAL).exclude(email="")
+    return sorted(set(legal.values_list("email", flat=True)))
 
 
 def _escalate_overdue(now) -> int:
@@ -163,10 +197,12 @@ def _escalate_overdue(now) -> int:
 
 def enforce_deadlines(now=None) -> dict:
     """Apply every deadline of the policy: close unanswered requests for information, restore
-    content whose counter-notice waiting period ended, and escalate missed deadlines."""
+    content whose counter-notice waiting period ended, lift temporary measures that reached
+    their end date, and escalate missed deadlines."""
     now = now or timezone.now()
     return {
         "closed_unanswered": _close_unanswered(now),
         "restored": _restore_after_waiting_period(now),
+        "expired_measures": _lift_expired_measures(now),
         "escalated": _escalate_overdue(now),
     }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from notices.models import ReportedItem
 from takedown.enqueue import enqueue_on_commit
 
-from . import signals, tasks
+from . import policy, signals, tasks
 from .actionlog import log_append
 from .errors import Conflict
 from .models import RESTORE, Case, PlatformMeasure, UploaderAccess
@@ -66,23 +66,7 @@ def _redress(decision) -> str:
 
 def redress_in_language(*, on_appeal: bool) -> str:
     """The redress a decision records (services.redress_text), in the active language."""
-    days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
-    if on_appeal:
-        text = gettext(
-            "This decision was taken on appeal by a reviewer other than the one who took the "
-            "first decision. It is final within the platform for the party who appealed; the "
-            "other party may appeal it once, free of charge, within %(days)s days (complainants "
-            "on their tracking page, uploaders at their private link). You may also refer it "
-            "to a certified out-of-court dispute settlement body, or go to court."
-        )
-    else:
-        text = gettext(
-            "You may appeal this decision once, free of charge, within %(days)s days: "
-            "complainants on their tracking page, uploaders at their private link. It is "
-            "decided by a reviewer other than the one who took this decision. You may also "
-            "refer it to a certified out-of-court dispute settlement body, or go to court."
-        )
-    return text % {"days": days}
+    return policy.redress_words(on_appeal=on_appeal, months=settings.TAKEDOWN_APPEAL_WINDOW_MONTHS)
 
 
 def _statement_of_reasons(decision) -> str:
@@ -146,7 +130,7 @@ def _uploader_message_text(measure: PlatformMeasure, access: UploaderAccess) -> 
         "Statement of reasons:\n%(statement)s\n\n"
         "If your use is lawful you may send a counter-notice with preliminary evidence and your "
         "real identity; it is forwarded to the complainant, and unless they show within the "
-        "waiting period (currently %(days)s days) that they complained to the authorities or "
+        "waiting period (currently %(period)s) that they complained to the authorities or "
         "went to court, your content is restored. You may also appeal the decision. Both are "
         "at your private link (do not share it):\n%(link)s\n"
     ) % {
@@ -155,7 +139,11 @@ def _uploader_message_text(measure: PlatformMeasure, access: UploaderAccess) -> 
         "reference": measure.case.reference,
         "notice": _forwarded_notice(measure.case.notice),
         "statement": _statement_of_reasons(decision),
-        "days": settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
+        "period": policy.waiting_period_words(
+            policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+            days=settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
+            business_days=settings.TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS,
+        ),
         "link": link,
     }
 

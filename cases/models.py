@@ -129,6 +129,10 @@ class Decision(models.Model):
         UPHOLD = "uphold", _("Uphold")
         REJECT = "reject", _("Reject")
         REQUEST_INFO = "request_info", _("Request information")
+        # After a counter-notice and the complainant's proof of legal action, staff review
+        # the disputed measure: keep it, or lift it and restore the content.
+        MAINTAIN = "maintain", _("Keep the disputed measure")
+        RESTORE = "restore", _("Lift the disputed measure")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)

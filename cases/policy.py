@@ -7,11 +7,12 @@ active language.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 # ISO 3166-1 alpha-2: where a measure may apply (a decision's territorial scope).
 _COUNTRY_CODES_TEXT = """
@@ -30,6 +31,9 @@ COUNTRY_CODES = frozenset(_COUNTRY_CODES_TEXT.split())
 PRC = "prc"
 DMCA = "dmca"
 POLICIES = (PRC, DMCA)
+# DMCA 512(g)(2)(C): restore "not less than 10, nor more than 14, business days" after the
+# counter-notice.
+DMCA_BUSINESS_DAYS = range(10, 15)
 
 
 def decision_due_at(
@@ -42,15 +46,28 @@ def decision_due_at(
     return received_at + timedelta(hours=due)
 
 
-def add_business_days(start: datetime, days: int) -> datetime:
-    """``start`` moved forward by ``days`` weekdays (Monday to Friday)."""
+def add_business_days(
+    start: datetime, days: int, holidays: frozenset[date] | set[date] = frozenset()
+) -> datetime:
+    """``start`` moved forward by ``days`` business days: Monday to Friday, except the
+    ``holidays`` (dates)."""
     moment = start
     remaining = days
     while remaining > 0:
         moment += timedelta(days=1)
-        if moment.weekday() < 5:
+        if moment.weekday() < 5 and moment.date() not in holidays:
             remaining -= 1
     return moment
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` moved forward by calendar months; a day the target month lacks becomes its
+    last day (31 August + 6 months = 28 or 29 February), so a window is never shorter than
+    the months it promises."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 @dataclass(frozen=True)
@@ -60,12 +77,17 @@ class WaitingPeriod:
 
 
 def counter_notice_waiting_period(
-    received_at: datetime, *, policy: str, days: int, business_days: int
+    received_at: datetime,
+    *,
+    policy: str,
+    days: int,
+    business_days: int,
+    holidays: frozenset[date] | set[date] = frozenset(),
 ) -> WaitingPeriod:
     """How long the complainant has to show a complaint or lawsuit before a restore."""
     if policy == DMCA:
         return WaitingPeriod(
-            add_business_days(received_at, business_days),
+            add_business_days(received_at, business_days, holidays),
             f"DMCA 512(g): restore after {business_days} business days unless the complainant "
             "reports a lawsuit",
         )
@@ -76,6 +98,67 @@ def counter_notice_waiting_period(
             "E-Commerce Law art. 43",
         )
     raise ValueError(f"Unknown counter-notice policy {policy!r}; expected one of {POLICIES}.")
+
+
+def waiting_period_words(*, policy: str, days: int, business_days: int) -> str:
+    """The waiting period as the parties are told it, in the active language."""
+    if policy == DMCA:
+        return ngettext("%(count)s business day", "%(count)s business days", business_days) % {
+            "count": business_days
+        }
+    return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+
+
+def redress_words(*, on_appeal: bool, months: int) -> str:
+    """The redress told with every decision (DSA arts. 17(3)(f), 20, 21), in the active
+    language."""
+    if on_appeal:
+        text = ngettext(
+            "This decision was taken on appeal by a reviewer other than the one who took the "
+            "first decision. It is final within the platform for the party who appealed; the "
+            "other party may appeal it once, free of charge, within %(months)s month "
+            "(complainants on their tracking page, uploaders at their private link). You may "
+            "also refer it to a certified out-of-court dispute settlement body, or go to court.",
+            "This decision was taken on appeal by a reviewer other than the one who took the "
+            "first decision. It is final within the platform for the party who appealed; the "
+            "other party may appeal it once, free of charge, within %(months)s months "
+            "(complainants on their tracking page, uploaders at their private link). You may "
+            "also refer it to a certified out-of-court dispute settlement body, or go to court.",
+            months,
+        )
+    else:
+        text = ngettext(
+            "You may appeal this decision once, free of charge, within %(months)s month: "
+            "complainants on their tracking page, uploaders at their private link. It is "
+            "decided by a reviewer other than the one who took this decision. You may also "
+            "refer it to a certified out-of-court dispute settlement body, or go to court.",
+            "You may appeal this decision once, free of charge, within %(months)s months: "
+            "complainants on their tracking page, uploaders at their private link. It is "
+            "decided by a reviewer other than the one who took this decision. You may also "
+            "refer it to a certified out-of-court dispute settlement body, or go to court.",
+            months,
+        )
+    return text % {"months": months}
+
+
+def policy_problems(*, policy: str, business_days: int, appeal_window_months: int) -> list[str]:
+    """What is wrong with the configured redress policy (checked at start-up)."""
+    problems = []
+    if policy not in POLICIES:
+        problems.append(
+            f"TAKEDOWN_COUNTER_NOTICE_POLICY is {policy!r}; expected one of {', '.join(POLICIES)}."
+        )
+    if policy == DMCA and business_days not in DMCA_BUSINESS_DAYS:
+        problems.append(
+            f"TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS is {business_days}; DMCA 512(g)(2)(C) restores "
+            "10 to 14 business days after the counter-notice."
+        )
+    if appeal_window_months < 6:
+        problems.append(
+            f"TAKEDOWN_APPEAL_WINDOW_MONTHS is {appeal_window_months}; DSA art. 20(1) keeps "
+            "internal complaints open for at least 6 months."
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -91,7 +174,7 @@ def appeal_right(
     decision_outcome: str | None,
     told_at: datetime | None,
     now: datetime,
-    window_days: int,
+    window_months: int,
     already_appealed: bool,
     appeal_open: bool,
     decided_on_appeal: bool = False,
@@ -108,7 +191,7 @@ def appeal_right(
         return AppealRight(False, gettext("There is no decision to appeal yet."))
     if decision_outcome == "request_info":
         return AppealRight(False, gettext("A request for information cannot be appealed."))
-    if party == "uploader" and decision_outcome != "uphold":
+    if party == "uploader" and decision_outcome not in ("uphold", "maintain"):
         return AppealRight(
             False, gettext("Only a decision that restricted your content can be appealed.")
         )
@@ -125,7 +208,7 @@ def appeal_right(
                 ),
             )
         return AppealRight(False, gettext("You have already appealed in this case."))
-    closes_at = told_at + timedelta(days=window_days)
+    closes_at = add_months(told_at, window_months)
     if now >= closes_at:
         ended = gettext("The appeal period ended on %(date)s.") % {
             "date": formats.date_format(closes_at, "DATE_FORMAT")

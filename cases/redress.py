@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from notices.models import EvidenceFile, ReportedItem
@@ -21,6 +21,7 @@ from takedown.enqueue import enqueue_on_commit
 
 from . import policy
 from .actionlog import log_append
+from .checks import public_holidays
 from .errors import Conflict, InvalidInput
 from .models import (
     Appeal,
@@ -127,6 +128,7 @@ def counter_notice_file(
             policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
             days=settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
             business_days=settings.TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS,
+            holidays=public_holidays(),
         )
         counter = CounterNotice.objects.create(
             case=case,
@@ -178,8 +180,10 @@ def counter_notice_file(
 
 
 def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) -> Case:
-    """The complainant shows a complaint to the authorities or a lawsuit: the measure stays,
-    the restore is cancelled and staff review the dispute."""
+    """The complainant shows a complaint to the authorities or a lawsuit, within the waiting
+    period: the measure stays, the restore is cancelled and staff review the dispute."""
+    from . import tasks
+
     message = (message or "").strip()
     errors = {}
     if not message:
@@ -194,11 +198,37 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
         )
 
     _refuse_for_the_party(Case.objects.get(pk=case_id), "legal_action_proof")
+    now = timezone.now()
+    created: dict = {}
+
+    def check(case: Case) -> None:
+        # Proof counts only within a waiting period: once it ended the law requires the
+        # restore, even if the job that carries it out has not run yet.
+        waiting = case.counter_notices.filter(status=CounterNotice.Status.WAITING)
+        if not waiting.filter(waiting_period_ends_at__gt=now).exists():
+            ended = waiting.order_by("-waiting_period_ends_at").first()
+            raise Conflict(
+                gettext(
+                    "The waiting period ended on %(date)s UTC: proof can no longer keep the "
+                    "measure in place, and the content is being restored. You may still bring "
+                    "an action before a court."
+                )
+                % {
+                    "date": formats.date_format(
+                        ended.waiting_period_ends_at if ended else now, "DATETIME_FORMAT"
+                    )
+                }
+            )
 
     def apply(case: Case) -> list[str]:
         for upload in files:
             store_evidence(case.notice, EvidenceFile.Kind.LEGAL_ACTION_PROOF, upload)
-        case.counter_notices.filter(status=CounterNotice.Status.WAITING).update(
+        waiting = case.counter_notices.filter(status=CounterNotice.Status.WAITING)
+        # A counter-notice whose own period already ended is restored now, as the sweep would.
+        expired = waiting.filter(waiting_period_ends_at__lte=now).select_related("access")
+        created["rows"] = _restore_counter_noticed(case, expired, Actor.system())
+        expired.update(status=CounterNotice.Status.RESTORED)
+        waiting.filter(waiting_period_ends_at__gt=now).update(
             status=CounterNotice.Status.LEGAL_ACTION
         )
         case.restore_due_at = None
@@ -207,24 +237,30 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
         case.due_at = case.review_due_at
         return ["restore_due_at", "review_due_at", "due_at"]
 
-    return case_transition(
+    case = case_transition(
         case_id=case_id,
         action="legal_action_proof",
         actor=Actor.complainant(),
         reasons=message,
+        check=check,
         apply=apply,
         public_summary=gettext_noop(
             "You sent proof of legal action: the measure stays while staff review the dispute."
         ),
     )
+    for row in created["rows"]:
+        enqueue_on_commit(tasks.execute_measure, row.pk)
+    return case
 
 
-def _restore_counter_noticed(case: Case, counters, actor: Actor) -> list[PlatformMeasure]:
+def _restore_counter_noticed(
+    case: Case, counters, actor: Actor, decision: Decision | None = None
+) -> list[PlatformMeasure]:
     items = ReportedItem.objects.none()
     for counter in counters:
         items = items | uploader_items(counter.access)
     rows = PlatformMeasure.objects.bulk_create(
-        restore_rows(live_measures(case).filter(item__in=items), actor=actor)
+        restore_rows(live_measures(case).filter(item__in=items), decision=decision, actor=actor)
     )
     return rows
 
@@ -278,11 +314,100 @@ def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
     return case
 
 
-def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -> Case:
-    """Staff decide a disputed measure: keep it ("maintain") or lift it ("restore")."""
+# The transition each outcome of a dispute review takes.
+DISPUTE_ACTIONS = {
+    Decision.Outcome.MAINTAIN: "maintain",
+    Decision.Outcome.RESTORE: "restore_after_dispute",
+}
+
+
+def _dispute_decision(case: Case, outcome: str, reasons: str, actor: Actor) -> Decision:
+    """The review of a disputed measure is a decision like any other: recorded with its
+    statement of reasons, replacing the one it reviews, and open to appeal (DSA art. 20)."""
+    from .services import redress_text
+
+    previous = case.decisions.order_by("-pk").first()
+    upheld = case.decisions.filter(outcome=Decision.Outcome.UPHOLD).order_by("-pk").first()
+    counter = case.counter_notices.filter(status=CounterNotice.Status.LEGAL_ACTION).first()
+    kept = outcome == Decision.Outcome.MAINTAIN and upheld is not None
+    return Decision.objects.create(
+        case=case,
+        outcome=outcome,
+        reasons=reasons,
+        decided_by=actor.user,
+        replaces=previous,
+        # Keeping the measure keeps its ground, scope and duration; lifting it rests on the
+        # counter-notice rules the waiting period applied.
+        ground=upheld.ground if kept else "",
+        ground_reference=(
+            upheld.ground_reference if kept else (counter.policy_basis if counter else "")
+        ),
+        territorial_scope=upheld.territorial_scope if kept else [],
+        ends_on=upheld.ends_on if kept else None,
+        automated_detection=False,
+        automated_decision=False,
+        redress=redress_text(),
+    )
+
+
+def expire_measures(*, case_id: int, today) -> Case:
+    """The decision in force set an end date that has passed: lift its measures, whatever
+    the counter-notice stage, and tell both parties (the uploader when the platform restored
+    the content)."""
     from . import tasks
 
-    if outcome not in ("maintain", "restore"):
+    created: dict = {}
+
+    def check(case: Case) -> None:
+        decision = measure_decision(case)
+        if decision is None or decision.ends_on is None or decision.ends_on >= today:
+            raise Conflict(f"The measures of case {case.pk} have no end date that has passed.")
+        created["decision"] = decision
+
+    def apply(case: Case) -> list[str]:
+        created["rows"] = PlatformMeasure.objects.bulk_create(
+            restore_rows(live_measures(case), decision=created["decision"], actor=Actor.system())
+        )
+        case.counter_notices.filter(
+            status__in=[CounterNotice.Status.WAITING, CounterNotice.Status.LEGAL_ACTION]
+        ).update(status=CounterNotice.Status.RESTORED)
+        case.restore_due_at = None
+        case.review_due_at = None
+        return ["restore_due_at", "review_due_at"]
+
+    case = case_transition(
+        case_id=case_id,
+        action="expire_measure",
+        actor=Actor.system(),
+        reasons="The measure was temporary and its end date has passed.",
+        check=check,
+        apply=apply,
+        public_summary=gettext_noop(
+            "The measure was temporary and its end date has passed: the content is being restored."
+        ),
+    )
+    for row in created["rows"]:
+        enqueue_on_commit(tasks.execute_measure, row.pk)
+    email_complainant(case, "measure_expired", decision=created["decision"])
+    return case
+
+
+def measure_decision(case: Case) -> Decision | None:
+    """The decision the case's measures stand on now: the latest uphold, or the review that
+    kept a disputed measure."""
+    return (
+        case.decisions.filter(outcome__in=[Decision.Outcome.UPHOLD, Decision.Outcome.MAINTAIN])
+        .order_by("-pk")
+        .first()
+    )
+
+
+def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -> Case:
+    """Staff decide a disputed measure: keep it ("maintain") or lift it ("restore"). Both
+    parties are told, with the reasons and how to appeal."""
+    from . import tasks
+
+    if outcome not in DISPUTE_ACTIONS:
         message = gettext("The outcome must be maintain or restore.")
         raise InvalidInput(message, field_errors={"outcome": [message]})
     reasons = (reasons or "").strip()
@@ -292,13 +417,15 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
     created: dict = {}
 
     def apply(case: Case) -> list[str]:
+        created["decision"] = _dispute_decision(case, outcome, reasons, actor)
         disputed = case.counter_notices.filter(status=CounterNotice.Status.LEGAL_ACTION)
-        if outcome == "restore":
+        if outcome == Decision.Outcome.RESTORE:
             created["rows"] = _restore_counter_noticed(
-                case, disputed.select_related("access"), actor
+                case, disputed.select_related("access"), actor, decision=created["decision"]
             )
             disputed.update(status=CounterNotice.Status.RESTORED)
         else:
+            created["told"] = list(disputed.values_list("access_id", flat=True))
             disputed.update(status=CounterNotice.Status.MAINTAINED)
         case.review_due_at = None
         case.escalated_at = None
@@ -306,9 +433,10 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
 
     case = case_transition(
         case_id=case_id,
-        action=outcome,
+        action=DISPUTE_ACTIONS[outcome],
         actor=actor,
         reasons=reasons,
+        details={"outcome": outcome},
         apply=apply,
         public_summary=(
             gettext_noop("After review of the dispute the content is being restored.")
@@ -318,7 +446,13 @@ def resolve_dispute(*, case_id: int, actor: Actor, outcome: str, reasons: str) -
     )
     for row in created.get("rows", []):
         enqueue_on_commit(tasks.execute_measure, row.pk)
-    email_complainant(case, "dispute_resolved", outcome=outcome, reasons=reasons)
+    # A lifted measure tells the uploader when the platform restored the content; a kept one
+    # is told now.
+    for access_id in created.get("told", []):
+        enqueue_on_commit(tasks.notify_dispute_outcome, created["decision"].pk, access_id)
+    email_complainant(
+        case, "dispute_resolved", outcome=outcome, reasons=reasons, decision=created["decision"]
+    )
     return case
 
 
@@ -334,6 +468,17 @@ def _told_at(case: Case, decision: Decision, party: str, access: UploaderAccess 
     uploader when the platform delivered our message about their content."""
     if party == Appeal.Party.COMPLAINANT:
         return decision.decided_at
+    if decision.outcome == Decision.Outcome.MAINTAIN:
+        # No new measure: the uploader is told by the message about the dispute's outcome.
+        return (
+            case.log.filter(
+                action="uploader_told_dispute_outcome",
+                details__decision_id=decision.pk,
+                details__uploader_access_id=access.pk,
+            )
+            .values_list("created_at", flat=True)
+            .first()
+        )
     told = (
         PlatformMeasure.objects.filter(
             decision=decision, item__in=uploader_items(access), uploader_notified_at__isnull=False
@@ -357,7 +502,7 @@ def appeal_right_for(
         decision_outcome=decision.outcome if decision else None,
         told_at=_told_at(case, decision, party, access) if decision else None,
         now=now or timezone.now(),
-        window_days=settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
+        window_months=settings.TAKEDOWN_APPEAL_WINDOW_MONTHS,
         already_appealed=appeals.exists(),
         appeal_open=open_appeal(case) is not None,
         decided_on_appeal=bool(decision and decision.appeal_id),
@@ -375,12 +520,21 @@ NOT_NOW = {
 }
 
 
+def _restored_by_law(case: Case, action: str) -> bool:
+    """Content restored because the waiting period ended was restored by law, not by a
+    decision: only a review that lifted a disputed measure is open to appeal there."""
+    if action != "appeal" or case.state != State.RESTORED:
+        return False
+    decision = appealable_decision(case)
+    return decision is None or decision.outcome != Decision.Outcome.RESTORE
+
+
 def _refuse_for_the_party(case: Case, action: str, party: str = "", access=None) -> None:
     if action == "appeal":
         right = appeal_right_for(case, party, access)
         if not right.allowed:
             raise Conflict(right.reason)
-    if (case.state, action) not in TRANSITIONS:
+    if (case.state, action) not in TRANSITIONS or _restored_by_law(case, action):
         raise Conflict(NOT_NOW[action] % {"state": case.get_state_display().lower()})
 
 
@@ -432,8 +586,6 @@ def appeal_file(
 
 def notify_appeal_outcome(*, appeal_id: int) -> None:
     """Tell the uploader who appealed what the appeal decided, through the platform."""
-    from .platforms import get_adapter
-
     appeal = Appeal.objects.select_related("case__notice", "uploader_access", "decision").get(
         pk=appeal_id
     )
@@ -456,15 +608,63 @@ def notify_appeal_outcome(*, appeal_id: int) -> None:
             "body or go to court."
         ) % {"reference": appeal.case.reference, "outcome": outcome, "reasons": decision.reasons}
         subject = gettext("Your appeal was decided")
+    _tell_uploader(
+        appeal.case_id,
+        item,
+        subject,
+        body,
+        action="uploader_told_appeal_outcome",
+        details={"appeal_id": appeal.pk},
+    )
+
+
+def notify_dispute_outcome(*, decision_id: int, access_id: int) -> None:
+    """Tell an uploader whose counter-notice was disputed that the measure stays, with the
+    statement of reasons and how to appeal, through the platform."""
+    from .measures import _statement_of_reasons
+
+    decision = Decision.objects.select_related("case").get(pk=decision_id)
+    access = UploaderAccess.objects.get(pk=access_id)
+    item = uploader_items(access).first()
+    if item is None:
+        return
+    link = settings.TAKEDOWN_SITE_URL + access.respond_path()
+    with translation.override(settings.TAKEDOWN_PLATFORM_LANGUAGE):
+        subject = gettext("The disputed measure on your content stays in place")
+        body = gettext(
+            "The complainant showed that they complained to the authorities or went to court "
+            "about your content %(url)s (case %(reference)s). After review of the dispute the "
+            "measure stays in place.\n\nStatement of reasons:\n%(statement)s\n\nYour private "
+            "link (do not share it):\n%(link)s\n"
+        ) % {
+            "url": item.url,
+            "reference": decision.case.reference,
+            "statement": _statement_of_reasons(decision),
+            "link": link,
+        }
+    _tell_uploader(
+        decision.case_id,
+        item,
+        subject,
+        body,
+        action="uploader_told_dispute_outcome",
+        details={"decision_id": decision.pk, "uploader_access_id": access.pk},
+    )
+
+
+def _tell_uploader(case_id: int, item, subject: str, body: str, *, action: str, details: dict):
+    """Send a message to the uploader of ``item`` through the platform and log it."""
+    from .platforms import get_adapter
+
     result = get_adapter().notify_uploader(item.content_id, subject=subject, body=body)
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=appeal.case_id)
+        case = Case.objects.select_for_update().get(pk=case_id)
         log_append(
             case=case,
             actor=Actor.system(),
-            action="uploader_told_appeal_outcome",
+            action=action,
             from_state=case.state,
-            details={"appeal_id": appeal.pk, "platform_response": result.response},
+            details={**details, "platform_response": result.response},
         )
 
 

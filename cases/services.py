@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -56,12 +56,18 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     # One uploader's period ended while another's still runs: restore theirs, keep waiting.
     (State.COUNTER_NOTICED, "restore_expired"): State.COUNTER_NOTICED,
     (State.DISPUTED, "maintain"): State.ACTIONED,
-    (State.DISPUTED, "restore"): State.RESTORED,
+    (State.DISPUTED, "restore_after_dispute"): State.RESTORED,
     (State.RESTORED, "close"): State.CLOSED,
+    # A temporary measure (a decision's end date) lifts itself when the date has passed.
+    (State.ACTIONED, "expire_measure"): State.RESTORED,
+    (State.COUNTER_NOTICED, "expire_measure"): State.RESTORED,
+    (State.DISPUTED, "expire_measure"): State.RESTORED,
     # Appeals (DSA art. 20) against the latest decision, decided by another reviewer.
     (State.ACTIONED, "appeal"): State.APPEALED,
     (State.REJECTED, "appeal"): State.APPEALED,
     (State.CLOSED, "appeal"): State.APPEALED,
+    # Only against a decision that lifted a disputed measure (checked by the redress rules).
+    (State.RESTORED, "appeal"): State.APPEALED,
     (State.APPEALED, "claim"): State.APPEALED,
     (State.APPEALED, "release"): State.APPEALED,
     (State.APPEALED, "uphold"): State.ACTIONED,
@@ -82,11 +88,13 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "close_no_action": frozenset({SYSTEM}),
     "counter_notice": frozenset({UPLOADER}),
     "legal_action_proof": frozenset({COMPLAINANT}),
-    # After the waiting period (system), or when staff review a disputed measure.
-    "restore": frozenset({LEGAL, ADMIN, SYSTEM}),
+    # After the waiting period; or when staff review a disputed measure.
+    "restore": frozenset({SYSTEM}),
     "restore_expired": frozenset({SYSTEM}),
     "maintain": frozenset({LEGAL, ADMIN}),
+    "restore_after_dispute": frozenset({LEGAL, ADMIN}),
     "appeal": frozenset({COMPLAINANT, UPLOADER}),
+    "expire_measure": frozenset({SYSTEM}),
 }
 
 ACTIONS = tuple(ACTION_ROLES)
@@ -129,6 +137,11 @@ def case_transition(
         )
     if not (actor.roles & ACTION_ROLES[action]):
         people = sorted(ACTION_ROLES[action] - {SYSTEM})
+        if not people:
+            raise NotAllowed(
+                _("Nobody may %(action)s a case: the system does it when its deadline comes.")
+                % {"action": action.replace("_", " ")}
+            )
         who = " or ".join(
             f"the {role}" if role in (COMPLAINANT, UPLOADER) else role for role in people
         )
@@ -343,23 +356,12 @@ def _territorial_scope(scope) -> list[str]:
 
 
 def redress_text(*, on_appeal: bool = False) -> str:
-    """The redress the parties are told of with every decision (DSA arts. 17(3)(f), 20, 21)."""
-    days = settings.TAKEDOWN_APPEAL_WINDOW_DAYS
-    outside = (
-        "You may also refer it to a certified out-of-court dispute settlement body, or go to court."
-    )
-    if on_appeal:
-        return (
-            "This decision was taken on appeal by a reviewer other than the one who took the "
-            "first decision. It is final within the platform for the party who appealed; the "
-            f"other party may appeal it once, free of charge, within {days} days (complainants "
-            f"on their tracking page, uploaders at their private link). {outside}"
+    """The redress the parties are told of with every decision (DSA arts. 17(3)(f), 20, 21),
+    as recorded on the decision: in English, the record's language."""
+    with translation.override("en"):
+        return policy.redress_words(
+            on_appeal=on_appeal, months=settings.TAKEDOWN_APPEAL_WINDOW_MONTHS
         )
-    return (
-        f"You may appeal this decision once, free of charge, within {days} days: complainants "
-        "on their tracking page, uploaders at their private link. It is decided by a reviewer "
-        f"other than the one who took this decision. {outside}"
-    )
 
 
 def live_measures(case: Case):
@@ -594,7 +596,17 @@ def case_provide_info(*, case_id: int, message: str) -> Case:
 
     def apply(case: Case) -> list[str]:
         case.info_due_at = None
-        return ["info_due_at"]
+        # The decision clock stood still while we waited for the complainant: the first
+        # decision is due as much later as the request was open.
+        asked = (
+            case.decisions.filter(outcome=Decision.Outcome.REQUEST_INFO)
+            .order_by("-pk")
+            .values_list("decided_at", flat=True)
+            .first()
+        )
+        if asked is not None and case.due_at is not None:
+            case.due_at += timezone.now() - asked
+        return ["info_due_at", "due_at"]
 
     return case_transition(
         case_id=case_id,

@@ -7,14 +7,14 @@ from . import deadlines, measures, redress, verification
 from .platforms import PlatformError
 
 
-def _retry_later(task, error: PlatformError, object_id: int) -> bool:
+def _retry_later(task, error: PlatformError, *args: int) -> bool:
     """Schedule the next attempt of a transient failure; False once the retries are spent."""
     retries = task.request.retries
     if not error.transient or retries >= settings.TAKEDOWN_MEASURE_MAX_RETRIES:
         return False
     if task.request.is_eager:
         # The embedded default has no broker to hold a delayed retry: try again in-line.
-        task.apply(args=(object_id,), retries=retries + 1, throw=True)
+        task.apply(args=args, retries=retries + 1, throw=True)
         return True
     countdown = min(2**retries * 5, settings.TAKEDOWN_MEASURE_RETRY_BACKOFF_MAX)
     raise task.retry(exc=error, countdown=countdown)
@@ -59,6 +59,15 @@ def notify_appeal_outcome(self, appeal_id: int) -> None:
         redress.notify_appeal_outcome(appeal_id=appeal_id)
     except PlatformError as error:
         if not _retry_later(self, error, appeal_id):
+            raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def notify_dispute_outcome(self, decision_id: int, access_id: int) -> None:
+    try:
+        redress.notify_dispute_outcome(decision_id=decision_id, access_id=access_id)
+    except PlatformError as error:
+        if not _retry_later(self, error, decision_id, access_id):
             raise
 
 

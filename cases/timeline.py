@@ -39,6 +39,15 @@ UPLOADER_TEXT = {
     ),
     "content_restored": gettext_lazy("Your content {url} was restored on the platform."),
     "maintain": gettext_lazy("After review of the dispute, the measure stays in place."),
+    "expire_measure": gettext_lazy(
+        "The measure was temporary and its end date has passed: the content is being restored."
+    ),
+    "restore_after_dispute": gettext_lazy(
+        "After review of the dispute, the measure is lifted and the content is being restored."
+    ),
+    "uploader_told_dispute_outcome": gettext_lazy(
+        "You were told the outcome of the review of the dispute."
+    ),
     "appeal": gettext_lazy(
         "An appeal was filed; a reviewer other than the one who decided will decide it."
     ),

@@ -36,7 +36,7 @@ def render_message(template: str, context: dict, *, language: str | None = None)
             Context(
                 {
                     "site_url": settings.TAKEDOWN_SITE_URL,
-                    "appeal_window_days": settings.TAKEDOWN_APPEAL_WINDOW_DAYS,
+                    "appeal_window_months": settings.TAKEDOWN_APPEAL_WINDOW_MONTHS,
                     **context,
                 },
                 autoescape=False,

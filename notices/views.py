@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import Throttled
 
 from cases.errors import CaseError
+from cases.policy import waiting_period_words
 from cases.services import allowed_actions
 
 from .forms import NoticeForm, TrackForm, form_steps, max_reference_photos
@@ -171,8 +172,12 @@ def notice_receipt(request):
             "tracking_url": tracking_url,
             "token": receipt["token"],
             "decision_due_at": notice_case(notice).due_at,
-            "counter_notice_days": settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
-            "appeal_months": round(settings.TAKEDOWN_APPEAL_WINDOW_DAYS / 30.5),
+            "waiting_period": waiting_period_words(
+                policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+                days=settings.TAKEDOWN_COUNTER_NOTICE_DAYS,
+                business_days=settings.TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS,
+            ),
+            "appeal_months": settings.TAKEDOWN_APPEAL_WINDOW_MONTHS,
         },
     )
 

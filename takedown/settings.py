@@ -372,18 +372,21 @@ TAKEDOWN_ACKNOWLEDGEMENT_HOURS = env_int("TAKEDOWN_ACKNOWLEDGEMENT_HOURS", 1)
 TAKEDOWN_COUNTER_NOTICE_POLICY = env_str("TAKEDOWN_COUNTER_NOTICE_POLICY", "prc")
 TAKEDOWN_COUNTER_NOTICE_DAYS = env_int("TAKEDOWN_COUNTER_NOTICE_DAYS", 15)
 TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS = env_int("TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS", 10)
+# Public holidays (ISO dates, comma-separated) that do not count as business days.
+TAKEDOWN_PUBLIC_HOLIDAYS = env_list("TAKEDOWN_PUBLIC_HOLIDAYS", [])
 # Whether the uploader is given the complainant's name and e-mail with the forwarded notice.
 TAKEDOWN_FORWARD_COMPLAINANT_CONTACT = env_bool("TAKEDOWN_FORWARD_COMPLAINANT_CONTACT", False)
 # The language of the messages sent to uploaders through the platform (one of LANGUAGES):
 # the platform's own language, since we do not know each uploader's.
 TAKEDOWN_PLATFORM_LANGUAGE = env_str("TAKEDOWN_PLATFORM_LANGUAGE", LANGUAGE_CODE)
-# Appeals (DSA art. 20): open this many days after the party was told of the decision, and
-# to be decided within TAKEDOWN_APPEAL_DECISION_DAYS.
-TAKEDOWN_APPEAL_WINDOW_DAYS = env_int("TAKEDOWN_APPEAL_WINDOW_DAYS", 183)
+# Appeals (DSA art. 20): open this many calendar months (at least 6) after the party was told
+# of the decision, and to be decided within TAKEDOWN_APPEAL_DECISION_DAYS.
+TAKEDOWN_APPEAL_WINDOW_MONTHS = env_int("TAKEDOWN_APPEAL_WINDOW_MONTHS", 6)
 TAKEDOWN_APPEAL_DECISION_DAYS = env_int("TAKEDOWN_APPEAL_DECISION_DAYS", 7)
 # Days staff have to review a measure the complainant defended with proof of legal action.
 TAKEDOWN_DISPUTE_REVIEW_DAYS = env_int("TAKEDOWN_DISPUTE_REVIEW_DAYS", 30)
-# Where escalations of missed deadlines are e-mailed (empty: shown in the queue only).
+# Where escalations of missed deadlines are e-mailed (comma-separated); empty: to every active
+# member of the legal role who has an e-mail address. Either way the case is flagged in the queue.
 TAKEDOWN_ESCALATION_EMAIL = env_str("TAKEDOWN_ESCALATION_EMAIL")
 
 # Repeat infringers: uploaders with this many upheld cases within the window are flagged;

@@ -189,7 +189,7 @@ def test_the_decision_reaches_each_party_in_their_own_language(
     assert uploader.subject == "Your content was restricted following a portrait-right notice"
     assert "Statement of reasons" in uploader.body and not CHINESE.search(uploader.body)
     assert case.decisions.get().redress in uploader.body  # the redress recorded, word for word
-    assert "您可在 183 天内对本决定免费申诉一次" in decision.body
+    assert "您可在 6 个月内对本决定免费申诉一次" in decision.body
 
 
 def test_the_uploader_is_told_in_the_platforms_language(
@@ -208,7 +208,7 @@ def test_the_uploader_is_told_in_the_platforms_language(
         received = formats.date_format(notice.received_at, "DATE_FORMAT")
     assert f"收到日期：{received}" in uploader.body
     assert "Your content" not in uploader.body
-    assert "您可在 183 天内对本决定免费申诉一次" in uploader.body
+    assert "您可在 6 个月内对本决定免费申诉一次" in uploader.body
     decision = next(m for m in mail.outbox if "upheld" in m.subject)
     assert "We upheld your notice" in decision.body
     assert case.decisions.get().redress in decision.body
@@ -271,7 +271,7 @@ def test_the_uploaders_page_reads_in_chinese(anonymous_api, demo_posts, moderato
     assert '<html lang="zh-hans">' in page
     assert "理由说明" in page and "提交反通知" in page and "处理经过" in page
     assert "平台已对您的内容" in page and "（删除内容）" in page  # the timeline, worded now
-    assert "通知获支持" in page and "您可在 183 天内对本决定免费申诉一次" in page
+    assert "通知获支持" in page and "您可在 6 个月内对本决定免费申诉一次" in page
     assert "《中华人民共和国民法典》第一千零一十八条" in page
     assert "Statement of reasons" not in page and "Send a counter-notice" not in page
     response = uploader.post(link.split("?")[0], {"action": "counter_notice"})

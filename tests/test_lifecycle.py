@@ -84,6 +84,12 @@ class Story:
         )
         assert self.response.status_code == expect, self.response.json()
 
+    def provide_info(self, expect=200):
+        self.response = self._as_complainant(
+            "info", {"message": "Here is the original photo with its date."}, "json"
+        )
+        assert self.response.status_code == expect, self.response.json()
+
     def appeal(self, party, expect=201):
         statement = {"statement": "The decision is wrong: the photo is plainly my selfie."}
         if party == "complainant":
@@ -134,8 +140,16 @@ class Story:
             *kinds
         ]
 
-    def decide(self, who, outcome, expect=200, **extra):
-        body = {"outcome": outcome, "reasons": f"Reviewed: {outcome}.", **extra}
+    def resolve(self, who, outcome, expect=200):
+        self.response = api_as(self.users[who]).post(
+            f"/api/v1/cases/{self.case.pk}/resolve-dispute/",
+            {"outcome": outcome, "reasons": f"Dispute reviewed: {outcome}."},
+            format="json",
+        )
+        assert self.response.status_code == expect, self.response.json()
+
+    def decide(self, who, outcome, expect=200, fields=None, **extra):
+        body = {"outcome": outcome, "reasons": f"Reviewed: {outcome}.", **(fields or {}), **extra}
         if GROUND[outcome]:
             body["ground"] = GROUND[outcome]
         if outcome == "uphold":
@@ -158,6 +172,10 @@ class Story:
 
     def state(self, expected):
         assert self.case.state == expected
+
+    def said(self, fragment):
+        """The last answer's error message, as the party reads it."""
+        assert fragment in self.response.json()["detail"], self.response.json()
 
     def post_is(self, expected):
         assert Post.objects.get(pk=self.post.pk).state == expected
@@ -230,7 +248,67 @@ PATHS = {
         ("decide", "moderator_a", "reject"),
         ("appeal", "complainant"),
         ("claim", "moderator_a", 403),
+        ("said", "a different reviewer must decide the appeal"),
         ("state", "appealed"),
+    ],
+    "proof sent after the waiting period is refused: the content is restored": [
+        *UPHOLD,
+        ("counter_notice",),
+        ("days", 15),
+        ("proof", 409),
+        ("said", "The waiting period ended"),
+        ("state", "counter_noticed"),
+        ("enforce",),
+        ("state", "restored"),
+        ("post_is", "live"),
+        # Restored by law, not by a decision: nothing for the complainant to appeal.
+        ("appeal", "complainant", 409),
+    ],
+    "legal keep a disputed measure; the uploader appeals; another reviewer lifts it": [
+        *UPHOLD,
+        ("counter_notice",),
+        ("proof",),
+        ("resolve", "moderator_a", "maintain", 403),
+        ("resolve", "legal", "maintain"),
+        ("state", "actioned"),
+        ("post_is", "deleted"),
+        ("uploader_told", "stays in place"),
+        ("emailed", "disputed measure was reviewed"),
+        ("appeal", "uploader"),
+        ("claim", "moderator_b"),
+        ("decide", "moderator_b", "reject"),
+        ("state", "rejected"),
+        ("post_is", "live"),
+    ],
+    "legal lift a disputed measure; the complainant appeals; another reviewer restores it": [
+        *UPHOLD,
+        ("counter_notice",),
+        ("proof",),
+        ("resolve", "legal", "restore"),
+        ("state", "restored"),
+        ("post_is", "live"),
+        ("uploader_told", "restored"),
+        ("appeal", "complainant"),
+        ("state", "appealed"),
+        ("claim", "moderator_b"),
+        ("decide", "moderator_b", "uphold"),
+        ("state", "actioned"),
+        ("post_is", "deleted"),
+    ],
+    "a temporary measure is lifted once its end date has passed": [
+        ("file",),
+        ("claim", "moderator_a"),
+        ("decide", "moderator_a", "uphold", 200, {"ends_on": "2026-11-12"}),
+        ("post_is", "deleted"),
+        ("days", 10),  # 12 November: still in force all day
+        ("enforce",),
+        ("state", "actioned"),
+        ("days", 1),
+        ("enforce",),
+        ("state", "restored"),
+        ("post_is", "live"),
+        ("emailed", "temporary measure has ended"),
+        ("uploader_told", "restored"),
     ],
     "uphold, the uploader appeals, a different reviewer reverses: restored": [
         *UPHOLD,
@@ -242,12 +320,13 @@ PATHS = {
         ("post_is", "live"),
         ("uploader_told", "appeal"),
     ],
-    "the appeal window closes after six months": [
+    "the appeal window closes six calendar months after the decision": [
         ("file",),
         ("claim", "moderator_a"),
         ("decide", "moderator_a", "reject"),
-        ("days", 184),
+        ("days", 181),  # 2 November + 181 days = 2 May: six months to the minute
         ("appeal", "complainant", 409),
+        ("said", "The appeal period ended"),
         ("state", "rejected"),
     ],
     "manifestly unfounded notices: warned, then suspended, then let in again": [
@@ -697,3 +776,88 @@ def test_two_uploaders_counter_notices_are_restored_each_when_its_own_period_end
     story.enforce()  # day 20
     story.state("restored")
     assert Post.objects.get(pk=pack_post.pk).state == "live"
+
+
+def test_the_decision_clock_stands_still_while_the_complainant_is_asked_for_information(story):
+    story.file()
+    due = story.case.due_at
+    story.claim("moderator_a")
+    story.decide("moderator_a", "request_info")
+    story.days(5)
+    story.provide_info()
+    story.enforce()
+
+    # Answered on day 5: the first decision is due 5 days later than it was, not overdue.
+    assert story.case.due_at == due + timedelta(days=5)
+    assert not DeadlineBreach.objects.exists()
+
+
+def test_a_missed_deadline_is_mailed_to_the_legal_role_when_no_address_is_configured(story):
+    story.file()
+    story.days(4)
+    story.enforce()
+
+    from django.contrib.auth.models import User
+
+    legal = set(User.objects.filter(groups__name="legal").values_list("email", flat=True))
+    told = [m.to for m in mail.outbox if "Deadline missed" in m.subject]
+    assert story.users["legal"].email in legal
+    assert sorted(address for to in told for address in to) == sorted(legal)
+
+
+def test_a_dispute_review_is_a_decision_with_its_statement_of_reasons(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    story.resolve("legal", "maintain")
+
+    kept = story.case.decisions.order_by("-pk").first()
+    upheld = kept.replaces
+    assert (kept.outcome, kept.decided_by) == ("maintain", story.users["legal"])
+    assert upheld.outcome == "uphold"
+    assert kept.ground_reference == upheld.ground_reference != ""
+    assert "appeal" in kept.redress
+    uploader = (
+        CommitAPIClient()
+        .get(
+            f"/api/v1/uploader/cases/{story.notice.reference}/",
+            HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+        )
+        .json()
+    )
+    assert uploader["statement_of_reasons"]["outcome"] == "maintain"
+    assert uploader["appeal"]["allowed"] is True
+    message = UploaderMessage.objects.filter(post=story.post).order_by("-pk").first()
+    assert "Dispute reviewed: maintain." in message.body and "appeal" in message.body
+
+
+def test_the_uploader_is_told_the_dmca_waiting_period_in_business_days(story, settings):
+    settings.TAKEDOWN_COUNTER_NOTICE_POLICY = "dmca"
+    settings.TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS = 12
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+
+    message = UploaderMessage.objects.get(post=story.post)
+    assert "(currently 12 business days)" in message.body
+
+
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        (
+            {"TAKEDOWN_COUNTER_NOTICE_POLICY": "dmca", "TAKEDOWN_DMCA_RESTORE_BUSINESS_DAYS": 20},
+            "10 to 14 business days",
+        ),
+        ({"TAKEDOWN_APPEAL_WINDOW_MONTHS": 3}, "at least 6 months"),
+        ({"TAKEDOWN_PUBLIC_HOLIDAYS": ["25/12/2026"]}, "not an ISO date"),
+    ],
+)
+def test_a_policy_the_law_does_not_allow_stops_the_start(settings, changes, problem):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    with pytest.raises(SystemCheckError, match=problem):
+        call_command("check")

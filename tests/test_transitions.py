@@ -78,9 +78,9 @@ def _call(action: str, case: Case, user):
         return services.case_transition(case_id=case.pk, action=action, actor=Actor.uploader())
     if action in ("legal_action_proof", "appeal"):
         return services.case_transition(case_id=case.pk, action=action, actor=Actor.complainant())
-    if action in ("restore", "maintain"):
+    if action in ("maintain", "restore_after_dispute"):
         return services.case_transition(case_id=case.pk, action=action, actor=actor)
-    if action == "restore_expired":
+    if action in ("restore", "restore_expired", "expire_measure"):
         return services.case_transition(case_id=case.pk, action=action, actor=Actor.system())
     raise AssertionError(action)
 
@@ -160,6 +160,13 @@ def test_the_api_answers_409_with_what_is_allowed(bare_case, moderator_a, state)
     )
     assert response.status_code == 409
     assert f"that is {state}" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("action", ["restore", "restore_expired", "expire_measure"])
+def test_what_only_the_deadline_job_does_is_refused_to_every_person(bare_case, admin_user, action):
+    with pytest.raises(NotAllowed, match="the system does it when its deadline comes"):
+        services.case_transition(case_id=bare_case.pk, action=action, actor=Actor.staff(admin_user))
+    assert not ActionLog.objects.filter(case=bare_case).exists()
 
 
 def test_closing_as_a_moderator_through_the_api_is_403(bare_case, moderator_a):
