@@ -861,3 +861,42 @@ def test_a_policy_the_law_does_not_allow_stops_the_start(settings, changes, prob
         setattr(settings, name, value)
     with pytest.raises(SystemCheckError, match=problem):
         call_command("check")
+
+
+def test_under_the_dmca_policy_the_complainant_receives_the_whole_counter_notice(story, settings):
+    settings.TAKEDOWN_COUNTER_NOTICE_POLICY = "dmca"
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.response = CommitAPIClient().post(
+        f"/api/v1/uploader/cases/{story.notice.reference}/counter-notice/",
+        {
+            "name": "Zhang Wei",
+            "email": "legal@glow.example",
+            "phone": "+86 10 5555 0199",
+            "address": "1 Shop Street, Beijing",
+            "statement": "Consent given.",
+            "good_faith": "true",
+            "consent_to_jurisdiction": "true",
+            "signature": "Zhang Wei",
+            "evidence": [upload("consent.pdf", PDF, "application/pdf")],
+        },
+        format="multipart",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    assert story.response.status_code == 201, story.response.json()
+
+    # 512(g)(2)(B): the complainant gets a copy, with what they need to go to court.
+    forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
+    for part in ("legal@glow.example", "1 Shop Street, Beijing", "+86 10 5555 0199"):
+        assert part in forwarded.body
+    assert "consents to the jurisdiction" in forwarded.body
+
+
+def test_under_the_prc_policy_the_forwarded_counter_notice_names_the_uploader_only(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+
+    forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
+    assert "Glow Clinic Ltd, by Zhang Wei" in forwarded.body
+    assert "legal@glow.example" not in forwarded.body
