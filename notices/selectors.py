@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from .models import Measure, Notice, Organisation, ReportedItem
 
 DECISION_LABELS = {
-    "uphold": "Upheld",
-    "reject": "Not upheld",
-    "request_info": "More information requested",
+    "uphold": gettext_lazy("Upheld"),
+    "reject": gettext_lazy("Not upheld"),
+    "request_info": gettext_lazy("More information requested"),
+    "maintain": gettext_lazy("Measure kept after review of the dispute"),
+    "restore": gettext_lazy("Measure lifted after review of the dispute"),
 }
 
 
@@ -40,6 +43,7 @@ def notice_items(notice: Notice, case) -> list[ReportedItem]:
 
 
 def tracking_view(notice: Notice) -> dict:
+    from cases.measures import redress_in_language
     from cases.models import Appeal
     from cases.redress import appeal_right_for
     from cases.timeline import COMPLAINANT, case_timeline
@@ -72,7 +76,16 @@ def tracking_view(notice: Notice) -> dict:
                 "reasons": decision.reasons,
                 "decided_at": decision.decided_at,
                 "ground": decision.ground_reference,
-                "redress": decision.redress,
+                # The statement of reasons in full (DSA art. 17(3)): where and until when the
+                # measure applies (empty scope: everywhere; no end: indefinitely).
+                "territorial_scope": decision.territorial_scope,
+                "ends_on": decision.ends_on,
+                # Recorded in English; worded in the reader's language.
+                "redress": (
+                    redress_in_language(on_appeal=decision.appeal_id is not None)
+                    if decision.redress
+                    else ""
+                ),
                 "on_appeal": decision.appeal_id is not None,
             }
             if decision

@@ -264,6 +264,13 @@ class TrackedDecisionSerializer(serializers.Serializer):
     reasons = serializers.CharField()
     decided_at = serializers.DateTimeField()
     ground = serializers.CharField(help_text="The legal or policy ground, with its reference.")
+    territorial_scope = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="ISO 3166-1 alpha-2 codes of where the measure applies; empty: everywhere.",
+    )
+    ends_on = serializers.DateField(
+        allow_null=True, help_text="The last day a temporary measure applies; null: indefinite."
+    )
     redress = serializers.CharField(help_text="The redress open to you.")
     on_appeal = serializers.BooleanField(help_text="Taken on appeal: final within the platform.")
 

@@ -900,3 +900,39 @@ def test_under_the_prc_policy_the_forwarded_counter_notice_names_the_uploader_on
     forwarded = next(m for m in mail.outbox if "counter-notice" in m.subject)
     assert "Glow Clinic Ltd, by Zhang Wei" in forwarded.body
     assert "legal@glow.example" not in forwarded.body
+
+
+def test_the_complainant_reads_the_whole_statement_of_reasons_in_their_language(story):
+    from .conftest import CommitClient
+
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", territorial_scope=["CN"], ends_on="2027-05-31")
+    tracked = CommitAPIClient().get(
+        f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    )
+    decision = tracked.json()["decision"]
+    assert decision["territorial_scope"] == ["CN"] and decision["ends_on"] == "2027-05-31"
+
+    page = (
+        CommitClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .get(f"/notices/track/{story.notice.reference}/?token={story.notice.token}", follow=True)
+        .content.decode()
+    )
+    assert 'id="decision-scope"' in page and "适用范围" in page and "CN" in page
+    assert "您可在 6 个月内对本决定免费申诉一次" in page
+    assert "You may appeal" not in page
+
+
+def test_the_complainant_sees_a_dispute_review_as_a_decision(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    story.resolve("legal", "maintain")
+
+    tracked = CommitAPIClient().get(
+        f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    )
+    assert tracked.status_code == 200
+    assert tracked.json()["decision"]["outcome"] == "maintain"
