@@ -182,15 +182,15 @@ def _escalate_overdue(now) -> int:
         )
         for case_id, due_at in list(overdue):
             escalated += _record_breach(case_id, stage, due_at, now)
-    # A receipt still unsent after the acknowledgement deadline (DSA art. 16(4)).
+    # A receipt still unsent after the acknowledgement deadline (DSA art. 16(4)), for a notice
+    # with a case of its own or one that joined another notice's case.
     late = now - timedelta(hours=settings.TAKEDOWN_ACKNOWLEDGEMENT_HOURS)
-    unacknowledged = Case.objects.filter(
-        notice__received_at__lt=late,
-        notice__outboundemail__sent_at__isnull=True,
-        notice__outboundemail__template="receipt",
-    ).values_list("pk", "notice__received_at")
-    for case_id, received_at in list(unacknowledged.distinct()):
+    unacknowledged = OutboundEmail.objects.filter(
+        template="receipt", sent_at__isnull=True, notice__received_at__lt=late
+    ).values_list("notice__received_at", "notice__case", "notice__joined__case")
+    for received_at, own_case, joined_case in list(unacknowledged.distinct()):
         due_at = received_at + timedelta(hours=settings.TAKEDOWN_ACKNOWLEDGEMENT_HOURS)
+        case_id = own_case or joined_case
         escalated += _record_breach(case_id, DeadlineBreach.Stage.ACKNOWLEDGEMENT, due_at, now)
     return escalated
 

@@ -936,3 +936,23 @@ def test_the_complainant_sees_a_dispute_review_as_a_decision(story):
     )
     assert tracked.status_code == 200
     assert tracked.json()["decision"]["outcome"] == "maintain"
+
+
+def test_an_unsent_receipt_of_a_joined_notice_is_a_breach_of_the_case_it_joined(story):
+    from notices.models import OutboundEmail
+
+    story.file()
+    case = story.case
+    story.file()  # the same notifier about the same post: joins the first case
+    tracked = CommitAPIClient().get(
+        f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    )
+    assert tracked.json()["handled_with"] == case.notice.reference
+    OutboundEmail.objects.filter(
+        template="receipt", notice__reference=story.notice.reference
+    ).update(sent_at=None)
+    story.traveller.shift(timedelta(minutes=61))
+    story.enforce()
+
+    breach = DeadlineBreach.objects.get()
+    assert (breach.stage, breach.case_id) == ("acknowledgement", case.pk)
