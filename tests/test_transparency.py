@@ -377,3 +377,61 @@ def test_the_api_returns_nothing_while_a_record_is_invalid(upheld, legal):
     assert "statements" not in body
     assert len(body["records"]) == 2
     assert "decision_ground: required." in body["records"][0]["problems"]
+
+
+# --- The end of a temporary measure ------------------------------------------------------
+
+
+def decide_with_end(case, user, ends_on):
+    client = api_as(user)
+    assert client.post(f"/api/v1/cases/{case.pk}/claim/").status_code == 200
+    return client.post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Her selfie as an advert.",
+            "measure": "block",
+            "ends_on": ends_on,
+        },
+        format="json",
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "day", "reason"),
+    [
+        (-1, None, "must be after today"),
+        (0, None, "must be after today"),
+        (None, "2038-01-02", "the last end date the EU Transparency Database accepts"),
+        (None, "2099-12-31", "the last end date the EU Transparency Database accepts"),
+    ],
+)
+def test_a_decision_refuses_an_end_date_the_database_would_refuse(
+    anonymous_api, clinic_post, moderator_a, days, day, reason
+):
+    case = file_notice(anonymous_api, clinic_post)
+    if day is None:
+        day = (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+    response = decide_with_end(case, moderator_a, day)
+
+    assert response.status_code == 400, response.json()
+    assert reason in response.json()["ends_on"][0]
+    case.refresh_from_db()
+    assert case.state == "in_review" and not case.decisions.exists()
+    assert not PlatformMeasure.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["tomorrow", "2038-01-01"])
+def test_a_decision_accepts_an_end_from_tomorrow_to_the_last_accepted_day(
+    anonymous_api, clinic_post, moderator_a, day
+):
+    case = file_notice(anonymous_api, clinic_post)
+    if day == "tomorrow":
+        day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+    response = decide_with_end(case, moderator_a, day)
+
+    assert response.status_code == 200, response.json()
+    assert case.decisions.get().ends_on.isoformat() == day
