@@ -23,7 +23,7 @@ from cases.transparency import (
     statement_for,
     validate_statement,
 )
-from demo_platform.models import Account, Post
+from demo_platform.models import Account, Post, UploaderMessage
 from notices.models import Notice, Organisation
 
 from .conftest import api_as, notice_payload, post_url
@@ -778,7 +778,7 @@ def test_content_date_falls_back_to_the_day_the_notice_arrived_when_the_platform
 # --- Account measures on repeat infringers -----------------------------------------------
 
 
-def test_an_account_suspension_has_a_statement_that_is_exported(
+def test_an_account_suspension_has_a_statement_that_is_exported_and_sent_to_the_uploader(
     anonymous_api, clinic_post, moderator_a, settings
 ):
     settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 1
@@ -821,6 +821,16 @@ def test_an_account_suspension_has_a_statement_that_is_exported(
         "puid": f"repeat-infringer{flagged.pk}-account-suspend",
     }
     assert "glow" not in json.dumps(export.statements[1]).lower()
+
+    message = UploaderMessage.objects.filter(post=clinic_post).order_by("pk").last()
+    assert message.subject == "Your account was suspended under the repeat-infringer policy"
+    assert "Statement of reasons:" in message.body
+    assert f"Ground: {ground['reference']}" in message.body
+    assert "by automated means" in message.body
+    assert "out-of-court dispute settlement body" in message.body
+    flagged.refresh_from_db()
+    assert flagged.uploader_notified_at is not None
+    assert case.log.filter(action="uploader_told_account_measure").count() == 1
 
 
 def test_an_account_measure_the_schema_has_no_word_for_is_reported_not_dropped(
