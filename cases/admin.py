@@ -14,6 +14,7 @@ from .models import (
     MatchResult,
     PlatformMeasure,
     RepeatInfringer,
+    StatementExport,
 )
 from .roles import Actor
 
@@ -174,3 +175,13 @@ class RepeatInfringerAdmin(ReadOnlyAdmin):
     list_filter = ["account_measure", "flagged_at"]
     search_fields = ["uploader_id", "uploader_name"]
     readonly_fields = [f.name for f in RepeatInfringer._meta.fields]
+
+
+@admin.register(StatementExport)
+class StatementExportAdmin(ReadOnlyAdmin):
+    """Statements of reasons handed out for the EU Transparency Database, export by export."""
+
+    list_display = ["puid", "exported_at", "exported_by", "channel", "reexport", "batch"]
+    list_filter = ["channel", "reexport", "exported_at"]
+    search_fields = ["puid", "batch"]
+    readonly_fields = [f.name for f in StatementExport._meta.fields]

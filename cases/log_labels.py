@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "evidence_purged": _("Evidence deleted at the end of its retention period"),
     "repeat_infringer_flagged": _("Uploader flagged as a repeat infringer"),
     "account_measure_applied": _("Measure on the uploader's account"),
+    "uploader_told_account_measure": _("Uploader sent the reasons for the account measure"),
     "notifier_warned": _("Notifier warned"),
     "notifier_suspended": _("Notifier suspended"),
 }

@@ -378,12 +378,49 @@ class RepeatInfringer(models.Model):
     account_measure = models.CharField(max_length=30, blank=True)
     account_measure_at = models.DateTimeField(null=True, blank=True)
     account_measure_response = models.JSONField(default=dict, blank=True)
+    # When the uploader was sent the statement of reasons for the account measure.
+    uploader_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-flagged_at"]
 
     def __str__(self):
         return f"{self.uploader_name or self.uploader_id} ({self.upheld_cases} upheld)"
+
+
+class StatementExport(models.Model):
+    """A statement of reasons handed out for the EU DSA Transparency Database, by the command
+    or the staff API. The database refuses a puid it already holds, so an export leaves out
+    what an earlier one handed out, unless asked to export it again (a re-export)."""
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", _("Management command")
+        API = "api", _("Staff API")
+
+    puid = models.CharField(max_length=500)
+    # One export: every statement it handed out shares the batch.
+    batch = models.UUIDField()
+    exported_at = models.DateTimeField()
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    reexport = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["puid"], name="statement_export_puid_idx")]
+        constraints = [
+            # Two exports running at once cannot both hand out the same statement as new.
+            models.UniqueConstraint(
+                fields=["puid"],
+                condition=models.Q(reexport=False),
+                name="one_first_export_per_puid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.puid} ({'re-exported' if self.reexport else 'exported'} {self.exported_at})"
 
 
 class ActionLogQuerySet(models.QuerySet):

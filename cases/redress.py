@@ -670,6 +670,7 @@ def _tell_uploader(case_id: int, item, subject: str, body: str, *, action: str, 
 
 def apply_account_measure(*, infringer_id: int, case_id: int) -> None:
     """Ask the platform for the policy's account measure on a flagged repeat infringer."""
+    from . import tasks
     from .models import RepeatInfringer
     from .platforms import get_adapter
 
@@ -698,6 +699,8 @@ def apply_account_measure(*, infringer_id: int, case_id: int) -> None:
                 "platform_response": result.response,
             },
         )
+        # The uploader gets the statement of reasons for it (DSA art. 17).
+        enqueue_on_commit(tasks.notify_account_measure, infringer.pk, case_id)
 
 
 def uploader_case_view(access: UploaderAccess) -> dict:

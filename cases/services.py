@@ -23,6 +23,7 @@ from takedown.enqueue import enqueue_on_commit
 
 from . import policy
 from .actionlog import log_append
+from .end_dates import checked_ends_on
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
 from .models import RESTORE, Appeal, Case, Decision, PlatformMeasure, State
 from .roles import ADMIN, COMPLAINANT, LEGAL, MODERATOR, SYSTEM, UPLOADER, Actor
@@ -461,6 +462,7 @@ def case_decide(
         message = _("Only a rejected notice can be marked manifestly unfounded.")
         raise InvalidInput(message, field_errors={"manifestly_unfounded": [message]})
     scope = _territorial_scope(territorial_scope)
+    ends_on = checked_ends_on(ends_on) if action == "uphold" else None
     created: dict = {}
     details: dict = {"outcome": outcome}
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import deadlines, measures, redress, verification
+from . import account_measures, deadlines, measures, redress, verification
 from .platforms import PlatformError
 
 
@@ -75,6 +75,17 @@ def notify_dispute_outcome(self, decision_id: int, access_id: int) -> None:
 def apply_account_measure(self, infringer_id: int, case_id: int) -> None:
     try:
         redress.apply_account_measure(infringer_id=infringer_id, case_id=case_id)
+    except PlatformError as error:
+        if self.request.is_eager or not error.transient:
+            raise
+        raise self.retry(exc=error, countdown=60) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def notify_account_measure(self, infringer_id: int, case_id: int) -> None:
+    """Send the uploader the statement of reasons for the account measure."""
+    try:
+        account_measures.account_measure_notify_uploader(infringer_id=infringer_id, case_id=case_id)
     except PlatformError as error:
         if self.request.is_eager or not error.transient:
             raise

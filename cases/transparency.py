@@ -1,25 +1,46 @@
 """Statements of reasons for the EU DSA Transparency Database (DSA art. 24(5)).
 
-One statement per restricted item: every platform measure that was applied (delete, disconnect
-link, block) on a decision gives one submission, built from the decision's statement of reasons
-and checked against `cases.dsa_schema` before anything leaves the system. Submissions must carry
-no personal data: no names, e-mail addresses, contact details or links to the content (the
-database's optional `decision_ground_reference_url`, `source_identity`, `content_id` and
-`content_language` are left out), and known names, e-mail addresses and links are removed from
-the facts.
+One statement per restriction: every platform measure that was applied (delete, disconnect
+link, block) on a decision gives one submission, built from the decision's statement of reasons,
+and so does every account measure applied to a repeat infringer. Each is checked against
+`cases.dsa_schema` before anything leaves the system. Submissions must carry no personal data:
+no names, e-mail addresses, phone numbers, identity numbers, contact details or links to the
+content (the database's optional `decision_ground_reference_url`, `source_identity`,
+`content_id` and `content_language` are left out); what looks like personal data, and every
+detail the case knows of its parties, is removed from the free text, and the check refuses a
+statement that still holds any.
+
+Each export is recorded (`StatementExport`): the database refuses a puid it already holds, so
+an export leaves out the statements an earlier one handed out unless asked to export them again.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from notices.models import ReportedItem
 
 from . import dsa_schema as schema
-from .models import Decision, PlatformMeasure
+from .errors import Conflict
+from .models import Case, Decision, PlatformMeasure, RepeatInfringer, StatementExport
+from .personal_data import (
+    ADDRESS,
+    EMAIL_ADDRESS,
+    HANDLE,
+    NAME,
+    PHONE_NUMBER,
+    Party,
+    findings,
+    scrub,
+)
 
 # Our measures and the visibility restriction each one is in the schema's words. Blocking
 # makes the content unreachable while keeping it, as disconnecting its link does: both are
@@ -29,12 +50,16 @@ VISIBILITY_FOR_MEASURE = {
     "disconnect_link": "DECISION_VISIBILITY_CONTENT_DISABLED",
     "block": "DECISION_VISIBILITY_CONTENT_DISABLED",
 }
+# Account measures (TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE) in the schema's words. Another
+# measure has no statement the schema accepts: its record fails validation, by name.
+ACCOUNT_DECISION_FOR_MEASURE = {
+    "suspend": "DECISION_ACCOUNT_SUSPENDED",
+    "terminate": "DECISION_ACCOUNT_TERMINATED",
+}
+ACCOUNT_MEASURE_WORDS = {"suspend": "suspended", "terminate": "terminated"}
 
-REMOVED = "[removed]"
 ELLIPSIS = "…"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-# Free-text fields checked for what looks like personal data before export.
+# Free-text fields: personal data is removed from them, and looked for again before export.
 FREE_TEXT_FIELDS = (
     "decision_facts",
     "illegal_content_legal_ground",
@@ -48,8 +73,24 @@ FREE_TEXT_FIELDS = (
     "source_identity",
 )
 
+COMPLAINANT, UPLOADER, ORGANISATION = "complainant", "uploader", "filing organisation"
 
-# --- Building ------------------------------------------------------------------------------
+
+# --- Selecting -----------------------------------------------------------------------------
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _in_period(queryset, moment: str, since, until):
+    """``since`` and ``until`` are inclusive days."""
+    if since is not None:
+        queryset = queryset.filter(**{f"{moment}__gte": _start_of(since)})
+    if until is not None:
+        end = _start_of(until + datetime.timedelta(days=1))
+        queryset = queryset.filter(**{f"{moment}__lt": end})
+    return queryset
 
 
 def exportable_measures(since: datetime.date | None = None, until: datetime.date | None = None):
@@ -61,24 +102,112 @@ def exportable_measures(since: datetime.date | None = None, until: datetime.date
         decision__isnull=False,
         completed_at__isnull=False,
     )
-    if since is not None:
-        measures = measures.filter(completed_at__gte=_start_of(since))
-    if until is not None:
-        measures = measures.filter(completed_at__lt=_start_of(until + datetime.timedelta(days=1)))
+    measures = _in_period(measures, "completed_at", since, until)
     return measures.select_related("decision", "item", "case__notice__filed_by").order_by(
         "completed_at", "pk"
     )
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def exportable_account_measures(
+    since: datetime.date | None = None, until: datetime.date | None = None
+):
+    """Account measures the platform applied to repeat infringers, oldest first; `since` and
+    `until` are inclusive days of application."""
+    infringers = RepeatInfringer.objects.filter(account_measure_at__isnull=False).exclude(
+        account_measure=""
+    )
+    return _in_period(infringers, "account_measure_at", since, until).order_by(
+        "account_measure_at", "pk"
+    )
+
+
+# --- Identifying ---------------------------------------------------------------------------
+
+
+def _puid_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
 def puid_for(measure: PlatformMeasure) -> str:
-    """Unique per statement: the case reference, the item and the measure (an item restricted
-    again after a restore gets a second statement)."""
-    reference = re.sub(r"[^A-Za-z0-9_-]", "_", measure.case.notice.reference)
+    """Unique per statement and stable: the case reference, the item and the measure, none of
+    which ever changes (an item restricted again after a restore is a new measure, so a second
+    statement)."""
+    reference = _puid_part(measure.case.notice.reference)
     return f"{reference}-item{measure.item_id}-measure{measure.pk}"[: schema.PUID_MAX_LENGTH]
+
+
+def account_puid_for(infringer: RepeatInfringer) -> str:
+    """One account measure per flagged uploader: the flag's id and the measure. Never the
+    uploader's handle, which is personal data."""
+    measure = _puid_part(infringer.account_measure)
+    return f"repeat-infringer{infringer.pk}-account-{measure}"[: schema.PUID_MAX_LENGTH]
+
+
+def record_label(measure: PlatformMeasure) -> str:
+    return (
+        f"case {measure.case.notice.reference}, item {measure.item_id}, "
+        f"{measure.measure} measure {measure.pk}, decision {measure.decision_id}"
+    )
+
+
+def account_record_label(infringer: RepeatInfringer) -> str:
+    return f"repeat infringer {infringer.pk}, account measure {infringer.account_measure}"
+
+
+# --- The parties ---------------------------------------------------------------------------
+
+
+def _notifier(notice) -> list[Party]:
+    parties = [
+        Party(COMPLAINANT, NAME, notice.notifier_name),
+        Party(COMPLAINANT, NAME, notice.signature),
+        Party(COMPLAINANT, EMAIL_ADDRESS, notice.notifier_email),
+        Party(COMPLAINANT, PHONE_NUMBER, notice.notifier_phone),
+    ]
+    if notice.filed_by_id:
+        parties += [
+            Party(ORGANISATION, NAME, notice.filed_by.name),
+            Party(ORGANISATION, EMAIL_ADDRESS, notice.filed_by.contact_email),
+        ]
+    return parties
+
+
+def _uploader(item: ReportedItem) -> list[Party]:
+    return [Party(UPLOADER, NAME, item.uploader_name), Party(UPLOADER, HANDLE, item.uploader_id)]
+
+
+def parties_of_case(case: Case) -> tuple[Party, ...]:
+    """Every detail the case knows of a person: the complainant (and of notices joined to the
+    case), the organisation that filed it, the uploaders and what they gave in a
+    counter-notice."""
+    notice = case.notice
+    parties = _notifier(notice)
+    for joined in case.joined_notices.select_related("notice__filed_by"):
+        parties += _notifier(joined.notice)
+    for item in notice.items.all():
+        parties += _uploader(item)
+    for access in case.uploader_accesses.all():
+        parties.append(Party(UPLOADER, NAME, access.uploader_name))
+    for counter in case.counter_notices.all():
+        parties += [
+            Party(UPLOADER, NAME, counter.name),
+            Party(UPLOADER, NAME, counter.signature),
+            Party(UPLOADER, EMAIL_ADDRESS, counter.email),
+            Party(UPLOADER, PHONE_NUMBER, counter.phone),
+            Party(UPLOADER, ADDRESS, counter.address),
+        ]
+    return tuple(p for p in parties if p.value and p.value.strip())
+
+
+def parties_of_infringer(infringer: RepeatInfringer) -> tuple[Party, ...]:
+    parties = [
+        Party(UPLOADER, NAME, infringer.uploader_name),
+        Party(UPLOADER, HANDLE, infringer.uploader_id),
+    ]
+    return tuple(p for p in parties if p.value and p.value.strip())
+
+
+# --- Building ------------------------------------------------------------------------------
 
 
 def territorial_scope_for(decision: Decision) -> list[str]:
@@ -95,15 +224,6 @@ def applies_in_europe(measure: PlatformMeasure) -> bool:
     return bool(territorial_scope_for(measure.decision))
 
 
-def scrub(text: str, names=()) -> str:
-    """The text without e-mail addresses, links and the given names of the parties."""
-    text = _EMAIL.sub(REMOVED, text)
-    text = _URL.sub(REMOVED, text)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) > 2}, key=len)[::-1]:
-        text = re.sub(re.escape(name), REMOVED, text, flags=re.IGNORECASE)
-    return text
-
-
 def cap(text: str, limit: int) -> str:
     text = text.strip()
     if len(text) <= limit:
@@ -111,18 +231,43 @@ def cap(text: str, limit: int) -> str:
     return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
-def _party_names(measure: PlatformMeasure) -> list[str]:
-    notice = measure.case.notice
-    names = [notice.notifier_name, notice.signature, measure.item.uploader_name]
-    if notice.filed_by_id:
-        names.append(notice.filed_by.name)
-    return names
+def content_date_for(item: ReportedItem | None, notice) -> str:
+    """When the content was posted, as the platform said when it was fetched. When it did not
+    say, the day the notice about it was received: the nearest date known for certain (the
+    content existed then)."""
+    if item is not None and item.posted_at is not None:
+        return timezone.localdate(item.posted_at).isoformat()
+    return timezone.localdate(notice.received_at).isoformat()
 
 
-def statement_for(measure_or_decision) -> dict:
+def _ground_fields(statement: dict, dsa: dict, reference: str, explanation: str) -> None:
+    """decision_ground, category and the fields the ground asks for."""
+    if dsa.get("decision_ground"):
+        statement["decision_ground"] = dsa["decision_ground"]
+    if dsa.get("category"):
+        statement["category"] = dsa["category"]
+    if dsa.get("category_specification"):
+        statement["category_specification"] = list(dsa["category_specification"])
+    if statement.get("decision_ground") == schema.DECISION_GROUND_ILLEGAL_CONTENT:
+        statement["illegal_content_legal_ground"] = cap(reference, 500)
+        statement["illegal_content_explanation"] = cap(explanation, 2000)
+    elif statement.get("decision_ground") == schema.DECISION_GROUND_INCOMPATIBLE_CONTENT:
+        statement["incompatible_content_ground"] = cap(reference, 500)
+        statement["incompatible_content_explanation"] = cap(explanation, 2000)
+
+
+def _without_personal_data(statement: dict, parties) -> dict:
+    """Personal data removed from every free-text field, within the field's length."""
+    for name in FREE_TEXT_FIELDS:
+        if isinstance(statement.get(name), str):
+            statement[name] = cap(scrub(statement[name], parties), schema.FIELDS[name].max_length)
+    return statement
+
+
+def statement_for(measure_or_decision, parties=None) -> dict:
     """One submission for one restricted item (a `PlatformMeasure`, or a `Decision` that
     restricted exactly one item). Fields the data cannot fill are left out, so that
-    `validate_statement` names them."""
+    `validate_statement` names them. `parties` defaults to the case's."""
     measure = measure_or_decision
     if isinstance(measure_or_decision, Decision):
         measures = list(exportable_measures().filter(decision=measure_or_decision))
@@ -134,6 +279,8 @@ def statement_for(measure_or_decision) -> dict:
         measure = measures[0]
     decision = measure.decision
     notice = measure.case.notice
+    if parties is None:
+        parties = parties_of_case(measure.case)
     statement: dict = {}
 
     visibility = VISIBILITY_FOR_MEASURE.get(measure.measure)
@@ -143,29 +290,15 @@ def statement_for(measure_or_decision) -> dict:
         statement["end_date_visibility_restriction"] = decision.ends_on.isoformat()
 
     ground = settings.TAKEDOWN_DECISION_GROUNDS.get(decision.ground) if decision.ground else None
-    dsa = (ground or {}).get("dsa") or {}
-    if dsa.get("decision_ground"):
-        statement["decision_ground"] = dsa["decision_ground"]
-    if dsa.get("category"):
-        statement["category"] = dsa["category"]
-    if dsa.get("category_specification"):
-        statement["category_specification"] = list(dsa["category_specification"])
     # The reference as recorded with the decision; the configured one if it was not.
     reference = decision.ground_reference or (ground or {}).get("reference", "")
     explanation = (ground or {}).get("explanation", "")
-    if statement.get("decision_ground") == schema.DECISION_GROUND_ILLEGAL_CONTENT:
-        statement["illegal_content_legal_ground"] = cap(reference, 500)
-        statement["illegal_content_explanation"] = cap(explanation, 2000)
-    elif statement.get("decision_ground") == schema.DECISION_GROUND_INCOMPATIBLE_CONTENT:
-        statement["incompatible_content_ground"] = cap(reference, 500)
-        statement["incompatible_content_explanation"] = cap(explanation, 2000)
+    _ground_fields(statement, (ground or {}).get("dsa") or {}, reference, explanation)
 
-    statement["decision_facts"] = cap(scrub(decision.reasons, _party_names(measure)), 5000)
+    statement["decision_facts"] = cap(decision.reasons, 5000)
     statement["content_type"] = ["CONTENT_TYPE_IMAGE"]
     statement["territorial_scope"] = territorial_scope_for(decision)
-    # We are not told when the content was posted: the day the notice about it was received
-    # is the nearest date we know for certain (the content existed then).
-    statement["content_date"] = timezone.localdate(notice.received_at).isoformat()
+    statement["content_date"] = content_date_for(measure.item, notice)
     statement["application_date"] = timezone.localdate(measure.completed_at).isoformat()
 
     trusted = notice.filed_by_id is not None and notice.filed_by.is_trusted_flagger
@@ -180,7 +313,65 @@ def statement_for(measure_or_decision) -> dict:
         else "AUTOMATED_DECISION_NOT_AUTOMATED"
     )
     statement["puid"] = puid_for(measure)
-    return statement
+    return _without_personal_data(statement, parties)
+
+
+def account_content_item(infringer: RepeatInfringer) -> ReportedItem | None:
+    """The content whose upheld notice made the uploader a repeat infringer: their latest
+    reported item from before the flag."""
+    return (
+        ReportedItem.objects.filter(
+            uploader_id=infringer.uploader_id, notice__received_at__lte=infringer.flagged_at
+        )
+        .select_related("notice")
+        .order_by("-notice__received_at", "-pk")
+        .first()
+    )
+
+
+def account_facts(infringer: RepeatInfringer) -> str:
+    """The facts of an account measure, without anything that identifies the account."""
+    done = ACCOUNT_MEASURE_WORDS.get(
+        infringer.account_measure, f"restricted ({infringer.account_measure})"
+    )
+    return (
+        f"The account was {done} under the platform's repeat-infringer policy: notices that its "
+        f"content used a person's portrait unlawfully were upheld in {infringer.upheld_cases} "
+        f"cases within {settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS} days. Each of those "
+        "decisions was taken by a person; the account measure followed automatically once the "
+        "policy's threshold was reached."
+    )
+
+
+def account_statement_for(infringer: RepeatInfringer, parties=None) -> dict:
+    """The submission for an account measure on a repeat infringer."""
+    if parties is None:
+        parties = parties_of_infringer(infringer)
+    statement: dict = {}
+    decision = ACCOUNT_DECISION_FOR_MEASURE.get(infringer.account_measure)
+    if decision:
+        statement["decision_account"] = decision
+    ground = settings.TAKEDOWN_REPEAT_INFRINGER_GROUND
+    _ground_fields(
+        statement,
+        ground.get("dsa") or {},
+        ground.get("reference", ""),
+        ground.get("explanation", ""),
+    )
+    statement["decision_facts"] = account_facts(infringer)
+    statement["content_type"] = ["CONTENT_TYPE_IMAGE"]
+    # An account is suspended everywhere.
+    statement["territorial_scope"] = list(schema.EUROPEAN_COUNTRY_CODES)
+    item = account_content_item(infringer)
+    if item is not None:
+        statement["content_date"] = content_date_for(item, item.notice)
+    statement["application_date"] = timezone.localdate(infringer.account_measure_at).isoformat()
+    # No notice asked for the account measure: the platform's policy applied it.
+    statement["source_type"] = schema.SOURCE_VOLUNTARY
+    statement["automated_detection"] = "No"
+    statement["automated_decision"] = "AUTOMATED_DECISION_FULLY"
+    statement["puid"] = account_puid_for(infringer)
+    return _without_personal_data(statement, parties)
 
 
 # --- Checking ------------------------------------------------------------------------------
@@ -257,8 +448,10 @@ def _field_problems(name: str, value, spec: schema.Field) -> list[str]:
     return problems
 
 
-def validate_statement(statement: dict) -> list[str]:
-    """Every way the submission breaks the schema's rules, one message each; empty when valid."""
+def validate_statement(statement: dict, parties=()) -> list[str]:
+    """Every way the submission breaks the schema's rules, one message each; empty when valid.
+    Free text that still holds personal data is refused: what looks like it, and any detail of
+    the given `parties` (the message names the kind, never the data)."""
     if not isinstance(statement, dict):
         return ["A statement must be a JSON object."]
     problems: list[str] = []
@@ -305,10 +498,8 @@ def validate_statement(statement: dict) -> list[str]:
     for name in FREE_TEXT_FIELDS:
         value = statement.get(name)
         if isinstance(value, str):
-            if _EMAIL.search(value):
-                problems.append(f"{name}: contains an e-mail address (personal data).")
-            if _URL.search(value):
-                problems.append(f"{name}: contains a link (it may identify a person).")
+            for found in findings(value, parties):
+                problems.append(f"{name}: contains {found} (personal data).")
     return problems
 
 
@@ -316,14 +507,44 @@ def validate_statement(statement: dict) -> list[str]:
 
 
 @dataclass
+class InvalidRecord:
+    """A record that fails validation: its puid, which record it is, and each problem as
+    "field: reason"."""
+
+    puid: str
+    record: str
+    problems: list[str]
+
+
+@dataclass
 class Export:
     statements: list[dict] = field(default_factory=list)
-    # (which record, its problems) for every record that fails validation.
-    problems: list[tuple[str, list[str]]] = field(default_factory=list)
+    invalid: list[InvalidRecord] = field(default_factory=list)
+    # puids among the statements that an earlier export already handed out.
+    reexported: list[str] = field(default_factory=list)
+    # Left out: handed out by an earlier export (include_exported puts them back), and
+    # restrictions limited to countries outside the EU/EEA (not reported to the database).
+    already_exported: int = 0
+    outside_europe: int = 0
+    # Whether the valid statements go out even though some records are invalid.
+    skip_invalid: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.invalid
+
+    @property
+    def refused(self) -> bool:
+        """Nothing may go out: some records are invalid and skipping them was not asked for."""
+        return bool(self.invalid) and not self.skip_invalid
+
+    def skipped(self) -> dict:
+        """How many records were left out, and why: none is dropped silently."""
+        return {
+            "invalid": len(self.invalid),
+            "already_exported": self.already_exported,
+            "outside_europe": self.outside_europe,
+        }
 
     def batches(self, size: int = schema.BATCH_MAX) -> list[dict]:
         """The API's batch format: {"statements": [...]}, at most `size` per batch."""
@@ -333,34 +554,117 @@ class Export:
         ]
 
 
-def record_label(measure: PlatformMeasure) -> str:
-    return (
-        f"case {measure.case.notice.reference}, item {measure.item_id}, "
-        f"{measure.measure} measure {measure.pk}, decision {measure.decision_id}"
-    )
+def exported_puids(puids) -> set[str]:
+    """Which of these puids an export already handed out."""
+    puids = list(puids)
+    found: set[str] = set()
+    for start in range(0, len(puids), 500):
+        chunk = puids[start : start + 500]
+        found.update(StatementExport.objects.filter(puid__in=chunk).values_list("puid", flat=True))
+    return found
+
+
+def _records(since, until):
+    """(puid, label, build) for every restriction of the period that the database hears of,
+    oldest first, and how many were left out as restricted only outside the EU/EEA."""
+    records = []
+    outside = 0
+    parties_by_case: dict[int, tuple[Party, ...]] = {}
+    for measure in exportable_measures(since, until):
+        if not applies_in_europe(measure):
+            outside += 1
+            continue
+
+        def build(measure=measure):
+            if measure.case_id not in parties_by_case:
+                parties_by_case[measure.case_id] = parties_of_case(measure.case)
+            parties = parties_by_case[measure.case_id]
+            return statement_for(measure, parties), parties
+
+        records.append((measure.completed_at, puid_for(measure), record_label(measure), build))
+    for infringer in exportable_account_measures(since, until):
+
+        def build(infringer=infringer):
+            parties = parties_of_infringer(infringer)
+            return account_statement_for(infringer, parties), parties
+
+        records.append(
+            (
+                infringer.account_measure_at,
+                account_puid_for(infringer),
+                account_record_label(infringer),
+                build,
+            )
+        )
+    records.sort(key=lambda record: record[0])
+    return [record[1:] for record in records], outside
 
 
 def export_statements(
-    since: datetime.date | None = None, until: datetime.date | None = None
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    *,
+    include_exported: bool = False,
+    skip_invalid: bool = False,
 ) -> Export:
-    """Build and check every statement in the period. If any fails, the export carries the
-    problems and must not be sent; nothing invalid is ever returned as a statement."""
-    export = Export()
+    """Build and check every statement of the period, leaving out those an earlier export
+    handed out unless `include_exported`. Invalid records are listed with their problems; unless
+    `skip_invalid`, they hold back the whole export (`refused`, and no statement is returned).
+    Nothing invalid is ever returned as a statement."""
+    records, outside = _records(since, until)
+    export = Export(outside_europe=outside, skip_invalid=skip_invalid)
+    earlier = exported_puids(puid for puid, _, _ in records)
     seen: dict[str, str] = {}
-    for measure in exportable_measures(since, until):
-        if not applies_in_europe(measure):
+    for puid, label, build in records:
+        if puid in earlier and not include_exported:
+            export.already_exported += 1
             continue
-        statement = statement_for(measure)
-        label = record_label(measure)
-        problems = validate_statement(statement)
-        puid = statement.get("puid")
+        statement, parties = build()
+        problems = validate_statement(statement, parties)
         if puid in seen:
             problems.append(f"puid: {puid} is already used by {seen[puid]}.")
         seen[puid] = label
         if problems:
-            export.problems.append((label, problems))
-        else:
-            export.statements.append(statement)
-    if export.problems:
-        export.statements = []
+            export.invalid.append(InvalidRecord(puid=puid, record=label, problems=problems))
+            continue
+        export.statements.append(statement)
+        if puid in earlier:
+            export.reexported.append(puid)
+    if export.refused:
+        export.statements, export.reexported = [], []
     return export
+
+
+def record_export(export: Export, *, channel: str, user=None) -> uuid.UUID | None:
+    """Record every statement the export hands out, in one batch; call it inside the
+    transaction that hands them out, so that a failure records nothing. A statement handed
+    out for the first time by another export meanwhile is a Conflict: export again."""
+    if export.refused:
+        raise ValueError("A refused export hands nothing out: there is nothing to record.")
+    if not export.statements:
+        return None
+    batch = uuid.uuid4()
+    now = timezone.now()
+    reexported = set(export.reexported)
+    rows = [
+        StatementExport(
+            puid=statement["puid"],
+            batch=batch,
+            exported_at=now,
+            exported_by=user,
+            channel=channel,
+            reexport=statement["puid"] in reexported,
+        )
+        for statement in export.statements
+    ]
+    try:
+        with transaction.atomic():
+            StatementExport.objects.bulk_create(rows)
+    except IntegrityError:
+        raise Conflict(
+            gettext(
+                "Another export handed out some of these statements meanwhile: nothing was "
+                "exported. Export again to get the rest."
+            )
+        ) from None
+    return batch

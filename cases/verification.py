@@ -44,7 +44,8 @@ def _verify_item(
         return {"verdict": Verdict.UNAVAILABLE, "detail": f"The platform did not answer: {error}"}
     item.uploader_id, item.uploader_name = content.uploader_id, content.uploader_name
     item.platform_status = content.status
-    item.save(update_fields=["uploader_id", "uploader_name", "platform_status"])
+    item.posted_at = content.posted_at
+    item.save(update_fields=["uploader_id", "uploader_name", "platform_status", "posted_at"])
     if not content.image_bytes:
         return {
             "verdict": Verdict.UNAVAILABLE,

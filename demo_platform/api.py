@@ -147,6 +147,7 @@ def content(request, content_id):
             "uploader_id": fetched.uploader_id,
             "uploader_name": fetched.uploader_name,
             "status": fetched.status,
+            "posted_at": fetched.posted_at.isoformat() if fetched.posted_at else None,
         }
     )
 

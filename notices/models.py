@@ -201,6 +201,9 @@ class ReportedItem(models.Model):
     platform_status = models.CharField(max_length=20, blank=True)
     uploader_id = models.CharField(max_length=200, blank=True)
     uploader_name = models.CharField(max_length=200, blank=True)
+    # When the content was posted, as the platform said when it was fetched; empty when it did
+    # not say (the statement of reasons then gives the day the notice was received).
+    posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -394,6 +394,20 @@ TAKEDOWN_ESCALATION_EMAIL = env_str("TAKEDOWN_ESCALATION_EMAIL")
 TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = env_int("TAKEDOWN_REPEAT_INFRINGER_THRESHOLD", 3)
 TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS = env_int("TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS", 365)
 TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = env_str("TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE")
+# The ground of that account measure, in its statement of reasons (to the uploader and to the
+# EU Transparency Database), like a decision ground below. The reference is marked for
+# translation and shown to the uploader in the platform's language.
+TAKEDOWN_REPEAT_INFRINGER_GROUND = {
+    "reference": gettext_noop("Terms of service: repeat infringement of others' portrait rights"),
+    "explanation": (
+        "Accounts whose content is repeatedly found to use other people's portraits unlawfully "
+        "are restricted under the platform's repeat-infringer policy."
+    ),
+    "dsa": {
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "category": "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+    },
+}
 # Notifiers (DSA art. 23): a warning after this many notices rejected as manifestly unfounded
 # within the window, a suspension of TAKEDOWN_NOTIFIER_SUSPENSION_DAYS after the next ones.
 TAKEDOWN_UNFOUNDED_WARNING_AFTER = env_int("TAKEDOWN_UNFOUNDED_WARNING_AFTER", 2)

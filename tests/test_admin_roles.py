@@ -35,3 +35,10 @@ def test_nobody_edits_a_repeat_infringer_flag_or_a_sanction(admin_user):
     browser = web_as(admin_user)
     assert browser.get("/admin/cases/repeatinfringer/add/").status_code == 403
     assert browser.get("/admin/notices/notifiersanction/add/").status_code == 403
+
+
+@pytest.mark.parametrize("who, status", [("moderator_a", 403), ("legal", 200), ("admin_user", 200)])
+def test_the_roles_that_export_statements_see_what_was_exported(db, request, who, status):
+    browser = web_as(request.getfixturevalue(who))
+    assert browser.get("/admin/cases/statementexport/").status_code == status
+    assert browser.get("/admin/cases/statementexport/add/").status_code == 403

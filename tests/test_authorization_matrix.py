@@ -125,6 +125,7 @@ MATRIX = {
     ("GET", "api/v1/dashboard/"): STAFF,
     ("GET", "api/v1/grounds/"): STAFF,
     ("GET", "api/v1/statements/"): SENIOR,
+    ("POST", "api/v1/statements/"): SENIOR,
     ("POST", "api/v1/screen/"): STAFF,
     # --- the demo platform: public pages, and an API only takedown may call (signed) --------
     ("GET", "platform/"): EVERYONE,

@@ -12,6 +12,7 @@ import socket
 import struct
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 import urllib3
@@ -218,6 +219,27 @@ def test_content_without_an_image_is_fetched_without_one(httpserver, platform_se
     fetched = adapter.fetch_content("post-9")
 
     assert (fetched.image_bytes, fetched.status) == (None, "deleted")
+
+
+@pytest.mark.parametrize(
+    ("posted_at", "expected"),
+    [
+        ("2026-03-14T08:21:05+08:00", datetime(2026, 3, 14, 0, 21, 5, tzinfo=UTC)),
+        ("2026-03-14T08:21:05Z", datetime(2026, 3, 14, 8, 21, 5, tzinfo=UTC)),
+        ("2026-03-14T08:21:05", datetime(2026, 3, 14, 8, 21, 5, tzinfo=UTC)),  # read as UTC
+        ("last Tuesday", None),
+        (None, None),
+    ],
+)
+def test_the_posting_time_is_read_when_the_platform_gives_one(
+    httpserver, platform_settings, adapter, posted_at, expected
+):
+    httpserver.expect_request(f"{API}/content/post-5").respond_with_json(
+        {**CONTENT, "content_id": "post-5", "posted_at": posted_at}
+    )
+    httpserver.expect_request(f"{API}/content/post-5/image").respond_with_data(IMAGE)
+
+    assert adapter.fetch_content("post-5").posted_at == expected
 
 
 def test_an_image_larger_than_the_upload_cap_is_refused(httpserver, platform_settings, adapter):

@@ -1,5 +1,6 @@
 """Statements of reasons exported in the EU DSA Transparency Database format (DSA art. 24(5))."""
 
+import copy
 import datetime
 import io
 import json
@@ -9,10 +10,20 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
 
-from cases import dsa_schema, services
-from cases.models import Case, Decision, PlatformMeasure
+from cases import dsa_schema, services, transparency
+from cases.errors import Conflict
+from cases.models import Case, Decision, PlatformMeasure, RepeatInfringer, StatementExport
+from cases.personal_data import Party, scrub
 from cases.roles import Actor
-from cases.transparency import export_statements, statement_for, validate_statement
+from cases.transparency import (
+    Export,
+    export_statements,
+    puid_for,
+    record_export,
+    statement_for,
+    validate_statement,
+)
+from demo_platform.models import Account, Post, UploaderMessage
 from notices.models import Notice, Organisation
 
 from .conftest import api_as, notice_payload, post_url
@@ -23,9 +34,11 @@ REASONS = (
 )
 
 
-def file_notice(anonymous_api, *posts) -> Case:
+def file_notice(anonymous_api, *posts, **payload) -> Case:
     response = anonymous_api.post(
-        "/api/v1/notices/", notice_payload([post_url(p) for p in posts]), format="multipart"
+        "/api/v1/notices/",
+        notice_payload([post_url(p) for p in posts], **payload),
+        format="multipart",
     )
     assert response.status_code == 201, response.json()
     return Case.objects.get(notice__reference=response.json()["reference"])
@@ -74,7 +87,7 @@ def test_each_applied_measure_gives_one_statement_checked_field_by_field(
 
     export = export_statements()
 
-    assert export.ok, export.problems
+    assert export.ok, export.invalid
     assert [s["puid"] for s in export.statements] == [
         f"{case.reference}-item{deleted.item_id}-measure{deleted.pk}",
         f"{case.reference}-item{disconnected.item_id}-measure{disconnected.pk}",
@@ -272,13 +285,14 @@ def test_validation_names_what_breaks_the_schema(changes, problem):
 
 def test_the_command_prints_one_batch_per_line_and_filters_by_day(upheld, tmp_path):
     out, err = io.StringIO(), io.StringIO()
-    call_command("export_statements", stdout=out, stderr=err)
+    call_command("export_statements", dry_run=True, stdout=out, stderr=err)
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     batch = json.loads(lines[0])
     assert list(batch) == ["statements"] and len(batch["statements"]) == 2
     assert batch["statements"] == export_statements().statements
-    assert "2 statement(s) in 1 batch(es)" in err.getvalue()
+    assert "2 statement(s) in 1 batch(es) exported (dry run: not recorded)." in err.getvalue()
+    assert not StatementExport.objects.exists()
 
     today = timezone.localdate()
     target = tmp_path / "sor.jsonl"
@@ -311,14 +325,16 @@ def test_the_command_refuses_and_exports_nothing_when_a_record_is_invalid(
     target = tmp_path / "sor.jsonl"
     out, err = io.StringIO(), io.StringIO()
 
-    with pytest.raises(CommandError, match="2 statement\\(s\\) fail validation"):
+    with pytest.raises(CommandError, match="2 statement\\(s\\) fail validation") as refused:
         call_command("export_statements", output=str(target), stdout=out, stderr=err)
 
     assert out.getvalue() == "" and not target.exists()
+    assert not StatementExport.objects.exists()
     measure = measure_on(decision, clinic_post)
-    assert f"case {case.reference}, item {measure.item_id}, delete measure {measure.pk}" in (
+    assert f"puid {puid_for(measure)} (case {case.reference}, item {measure.item_id}, delete " in (
         err.getvalue()
     )
+    assert "export the valid ones with --skip-invalid" in str(refused.value)
     assert "decision_ground: required." in err.getvalue()
     assert "category: required." in err.getvalue()
 
@@ -331,21 +347,32 @@ def test_the_command_refuses_a_date_that_is_not_a_day():
 # --- The staff API -----------------------------------------------------------------------
 
 
-def test_legal_and_admin_get_the_statements(upheld, legal, admin_user):
+def test_legal_and_admin_preview_the_statements_without_recording_them(upheld, legal, admin_user):
     for user in (legal, admin_user):
         response = api_as(user).get("/api/v1/statements/")
         assert response.status_code == 200, response.json()
-        assert response.json() == {"count": 2, "statements": export_statements().statements}
+        assert response.json() == {
+            "count": 2,
+            "statements": export_statements().statements,
+            "reexported": [],
+            "skipped": {"invalid": 0, "already_exported": 0, "outside_europe": 0},
+            "invalid": [],
+            "batch": None,
+        }
+    assert not StatementExport.objects.exists()
 
 
 def test_moderators_and_strangers_are_refused_and_anonymous_must_authenticate(
     upheld, moderator_a, stranger, anonymous_api
 ):
     for user in (moderator_a, stranger):
-        response = api_as(user).get("/api/v1/statements/")
-        assert response.status_code == 403
-        assert "legal and admin" in response.json()["detail"]
+        for call in (api_as(user).get, api_as(user).post):
+            response = call("/api/v1/statements/")
+            assert response.status_code == 403
+            assert "legal and admin" in response.json()["detail"]
     assert anonymous_api.get("/api/v1/statements/").status_code == 401
+    assert anonymous_api.post("/api/v1/statements/").status_code == 401
+    assert not StatementExport.objects.exists()
 
 
 def test_the_api_filters_by_day_and_explains_bad_dates(upheld, legal):
@@ -375,5 +402,461 @@ def test_the_api_returns_nothing_while_a_record_is_invalid(upheld, legal):
     assert response.status_code == 409
     body = response.json()
     assert "statements" not in body
-    assert len(body["records"]) == 2
-    assert "decision_ground: required." in body["records"][0]["problems"]
+    assert len(body["invalid"]) == 2
+    assert body["invalid"][0]["puid"] == statement_for(decision.measures.first())["puid"]
+    assert "decision_ground: required." in body["invalid"][0]["problems"]
+    assert "skip_invalid=true" in body["detail"]
+    assert api_as(legal).post("/api/v1/statements/").status_code == 409
+    assert not StatementExport.objects.exists()
+
+
+# --- Personal data -----------------------------------------------------------------------
+
+PARTIES = (
+    Party("complainant", "name", "李梅"),
+    Party("complainant", "name", "Mei Lin"),
+    Party("complainant", "phone number", "+86 138 0013 8000"),
+    Party("complainant", "e-mail address", "li.mei@example.cn"),
+    Party("uploader", "name", "张伟民"),
+    Party("uploader", "account handle", "glow.clinic"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("李梅说照片是她的。", "[removed]说照片是她的。"),  # a two-character name
+        ("请李 梅确认", "请[removed]确认"),
+        ("张伟民的诊所用了它。", "[removed]的诊所用了它。"),  # three characters
+        ("Mei Lin and LIN MEI agree.", "[removed] and [removed] agree."),
+        ("Call +86 138 0013 8000.", "Call [removed]."),
+        ("电话13800138000", "电话[removed]"),
+        ("or 138-0013-8000", "or [removed]"),
+        ("US office: (555) 123-4567.", "US office: [removed]."),
+        ("or 555-123-4567", "or [removed]"),
+        ("Berlin +49 (0)30 1234567", "Berlin [removed]"),
+        ("Write to Li.Mei@Example.CN today", "Write to [removed] today"),
+        ("ID 11010519491231002X and 110105194912310021.", "ID [removed] and [removed]."),
+        ("passport E12345678", "passport [removed]"),
+        ("at https://platform.example/@glow.clinic", "at [removed]"),
+        ("posted by @glow.clinic", "posted by [removed]"),
+        # What is not personal data stays as it is.
+        ("PRC Civil Code arts. 1018-1019 (portrait right)", None),
+        ("Seen on 2026-01-05 13:00 in case TD-2026-000123.", None),
+        ("The clinic's Linux server, 3 posts, 12 days.", None),
+    ],
+)
+def test_personal_data_is_removed_from_free_text(text, scrubbed):
+    assert scrub(text, PARTIES) == (text if scrubbed is None else scrubbed)
+
+
+@pytest.mark.parametrize(
+    ("facts", "problem"),
+    [
+        (
+            "李梅 says it is her.",
+            "decision_facts: contains the complainant's name (personal data).",
+        ),
+        ("Glow staff and 张伟民 agree.", "decision_facts: contains the uploader's name"),
+        ("Ring 0013 8000.", "decision_facts: contains the complainant's phone number"),
+        ("Ring 13911112222.", "decision_facts: contains a phone number (personal data)."),
+        ("Ring (555) 123-4567.", "decision_facts: contains a phone number"),
+        ("ID 11010519491231002X.", "decision_facts: contains an identity or document number"),
+        ("Card 6222021234567890123.", "decision_facts: contains a long number"),
+        ("Posted by glow.clinic.", "decision_facts: contains the uploader's account handle"),
+    ],
+)
+def test_validation_refuses_personal_data_naming_the_field_and_the_kind(facts, problem):
+    problems = validate_statement(with_changes(decision_facts=facts), PARTIES)
+    assert any(p.startswith(problem) for p in problems), problems
+    assert not any("李梅" in p or "张伟民" in p or "0013" in p for p in problems)
+
+
+def test_validation_looks_in_every_free_text_field():
+    statement = with_changes(illegal_content_explanation="李梅's portrait, call 13911112222.")
+    assert validate_statement(statement, PARTIES) == [
+        "illegal_content_explanation: contains a phone number (personal data).",
+        "illegal_content_explanation: contains the complainant's name (personal data).",
+    ]
+
+
+def test_the_parties_details_are_removed_from_every_free_text_field_of_a_statement(
+    anonymous_api, clinic_post, moderator_a, settings
+):
+    Account.objects.filter(pk=clinic_post.account_id).update(display_name="张伟民")
+    grounds = copy.deepcopy(settings.TAKEDOWN_DECISION_GROUNDS)
+    grounds["portrait_right"]["explanation"] = "李梅 (+86 138 0013 8000) did not consent."
+    settings.TAKEDOWN_DECISION_GROUNDS = grounds
+    case = file_notice(
+        anonymous_api,
+        clinic_post,
+        notifier_name="李梅",
+        signature="Mei Lin",
+        notifier_email="li.mei@example.cn",
+        notifier_phone="+86 138 0013 8000",
+    )
+    reasons = (
+        "李梅（电话 +86 138 0013 8000，邮箱 li.mei@example.cn）"
+        "说张伟民的诊所把她的自拍当作客户案例。"
+        "Mei Lin can also be reached on 13800138000 or (555) 123-4567; ID 11010519491231002X. "
+        "Posted by @glow.clinic at https://platform.example/@glow.clinic, "
+        "PRC Civil Code arts. 1018-1019."
+    )
+    decision = uphold(case, moderator_a, {clinic_post: "delete"}, reasons=reasons)
+
+    statement = statement_for(decision.measures.get())
+
+    assert statement["decision_facts"] == (
+        "[removed]（电话 [removed]，邮箱 [removed]）"
+        "说[removed]的诊所把她的自拍当作客户案例。"
+        "[removed] can also be reached on [removed] or [removed]; ID [removed]. "
+        "Posted by [removed] at [removed], PRC Civil Code arts. 1018-1019."
+    )
+    assert statement["illegal_content_explanation"] == "[removed] ([removed]) did not consent."
+    assert validate_statement(statement, transparency.parties_of_case(case)) == []
+
+
+def test_an_export_refuses_a_statement_that_still_names_a_party(
+    anonymous_api, clinic_post, moderator_a, monkeypatch
+):
+    case = file_notice(anonymous_api, clinic_post, notifier_name="李梅")
+    decision = uphold(case, moderator_a, {clinic_post: "delete"}, reasons="李梅's selfie.")
+    # Were the removal to miss it, the check before export still finds it.
+    monkeypatch.setattr(transparency, "scrub", lambda text, parties=(): text)
+
+    export = export_statements()
+
+    assert export.refused and export.statements == []
+    [record] = export.invalid
+    assert record.puid == puid_for(decision.measures.get())
+    assert record.problems == [
+        "decision_facts: contains the complainant's name (personal data).",
+    ]
+
+
+# --- The end of a temporary measure ------------------------------------------------------
+
+
+def decide_with_end(case, user, ends_on):
+    client = api_as(user)
+    assert client.post(f"/api/v1/cases/{case.pk}/claim/").status_code == 200
+    return client.post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {
+            "outcome": "uphold",
+            "ground": "portrait_right",
+            "reasons": "Her selfie as an advert.",
+            "measure": "block",
+            "ends_on": ends_on,
+        },
+        format="json",
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "day", "reason"),
+    [
+        (-1, None, "must be after today"),
+        (0, None, "must be after today"),
+        (None, "2038-01-02", "the last end date the EU Transparency Database accepts"),
+        (None, "2099-12-31", "the last end date the EU Transparency Database accepts"),
+    ],
+)
+def test_a_decision_refuses_an_end_date_the_database_would_refuse(
+    anonymous_api, clinic_post, moderator_a, days, day, reason
+):
+    case = file_notice(anonymous_api, clinic_post)
+    if day is None:
+        day = (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+    response = decide_with_end(case, moderator_a, day)
+
+    assert response.status_code == 400, response.json()
+    assert reason in response.json()["ends_on"][0]
+    case.refresh_from_db()
+    assert case.state == "in_review" and not case.decisions.exists()
+    assert not PlatformMeasure.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["tomorrow", "2038-01-01"])
+def test_a_decision_accepts_an_end_from_tomorrow_to_the_last_accepted_day(
+    anonymous_api, clinic_post, moderator_a, day
+):
+    case = file_notice(anonymous_api, clinic_post)
+    if day == "tomorrow":
+        day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+    response = decide_with_end(case, moderator_a, day)
+
+    assert response.status_code == 200, response.json()
+    assert case.decisions.get().ends_on.isoformat() == day
+
+
+@pytest.fixture
+def two_decisions(anonymous_api, clinic_post, pack_post, moderator_a):
+    """Two notices upheld: the clinic's post deleted, then the seller's link disconnected."""
+    first = uphold(file_notice(anonymous_api, clinic_post), moderator_a, {clinic_post: "delete"})
+    second = uphold(
+        file_notice(anonymous_api, pack_post), moderator_a, {pack_post: "disconnect_link"}
+    )
+    return first, second
+
+
+def test_one_invalid_record_is_named_and_the_others_can_be_exported_without_it(
+    two_decisions, tmp_path
+):
+    stale, good = two_decisions
+    # An end date already past, recorded before decisions were checked for it.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Decision.objects.filter(pk=stale.pk).update(ends_on=yesterday)
+    stale_puid, good_puid = puid_for(stale.measures.get()), puid_for(good.measures.get())
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 statement\\(s\\) fail validation"):
+        call_command("export_statements", stdout=io.StringIO(), stderr=err)
+    assert f"puid {stale_puid} (case " in err.getvalue()
+    assert (
+        f"  - end_date_visibility_restriction: {yesterday} is before the application_date"
+        in err.getvalue()
+    )
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_statements", skip_invalid=True, stdout=out, stderr=err)
+    [line] = out.getvalue().splitlines()
+    assert [s["puid"] for s in json.loads(line)["statements"]] == [good_puid]
+    assert f"puid {stale_puid} (case " in err.getvalue()
+    assert "1 statement(s) in 1 batch(es) exported." in err.getvalue()
+    assert "Skipped: 1 invalid (listed above), 0 already exported" in err.getvalue()
+    assert list(StatementExport.objects.values_list("puid", flat=True)) == [good_puid]
+
+
+def test_the_api_exports_the_valid_records_when_asked_to_skip_the_invalid_ones(
+    two_decisions, legal
+):
+    stale, good = two_decisions
+    Decision.objects.filter(pk=stale.pk).update(ground="")
+    client = api_as(legal)
+    assert client.post("/api/v1/statements/").status_code == 409
+
+    response = client.post("/api/v1/statements/?skip_invalid=true")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert [s["puid"] for s in body["statements"]] == [puid_for(good.measures.get())]
+    assert body["skipped"] == {"invalid": 1, "already_exported": 0, "outside_europe": 0}
+    [record] = body["invalid"]
+    assert record["puid"] == puid_for(stale.measures.get())
+    assert "decision_ground: required." in record["problems"]
+    response = client.get("/api/v1/statements/?skip_invalid=maybe")
+    assert response.status_code == 400
+    assert response.json()["skip_invalid"] == ["skip_invalid must be true or false, not 'maybe'."]
+
+
+# --- Each statement is exported once -----------------------------------------------------
+
+
+def test_puids_are_stable_and_unique_per_statement(upheld, clinic_post):
+    case, decision = upheld
+    puids = [puid_for(m) for m in PlatformMeasure.objects.filter(case=case)]
+    assert len(set(puids)) == len(puids) == 2
+    measure = measure_on(decision, clinic_post)
+    assert statement_for(measure)["puid"] == puid_for(PlatformMeasure.objects.get(pk=measure.pk))
+    # Restricted again after a restore: another measure, so another statement.
+    again = PlatformMeasure.objects.create(
+        case=case,
+        item=measure.item,
+        decision=decision,
+        measure="delete",
+        idempotency_key="td-measure-again",
+        status="applied",
+        completed_at=timezone.now(),
+    )
+    assert puid_for(again) not in puids
+    assert dsa_schema.PUID_PATTERN.match(puid_for(again))
+
+
+def test_an_export_leaves_out_what_an_earlier_one_handed_out(upheld, pack_post):
+    first, err = io.StringIO(), io.StringIO()
+    call_command("export_statements", stdout=first, stderr=io.StringIO())
+    puids = [s["puid"] for s in json.loads(first.getvalue())["statements"]]
+    rows = list(StatementExport.objects.all())
+    assert [r.puid for r in rows] == puids
+    assert {(r.channel, r.reexport, r.exported_by) for r in rows} == {("command", False, None)}
+    assert len({r.batch for r in rows}) == 1
+
+    again = io.StringIO()
+    call_command("export_statements", stdout=again, stderr=err)
+    assert again.getvalue() == ""
+    assert "0 statement(s) in 0 batch(es) exported." in err.getvalue()
+    assert "2 already exported (--include-exported to export them again)" in err.getvalue()
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_statements", include_exported=True, stdout=out, stderr=err)
+    assert [s["puid"] for s in json.loads(out.getvalue())["statements"]] == puids
+    assert "2 of them were exported before: the database refuses a puid" in err.getvalue()
+    reexports = StatementExport.objects.filter(reexport=True)
+    assert sorted(reexports.values_list("puid", flat=True)) == sorted(puids)
+    assert reexports.values("batch").distinct().count() == 1
+
+
+def test_the_api_records_what_it_exports_and_by_whom(upheld, legal):
+    client = api_as(legal)
+    preview = client.get("/api/v1/statements/").json()
+    assert not StatementExport.objects.exists()
+
+    exported = client.post("/api/v1/statements/").json()
+
+    assert exported["statements"] == preview["statements"] and exported["count"] == 2
+    rows = StatementExport.objects.all()
+    assert {(r.exported_by, r.channel, str(r.batch)) for r in rows} == {
+        (legal, "api", exported["batch"])
+    }
+    again = client.post("/api/v1/statements/").json()
+    assert again["count"] == 0 and again["batch"] is None
+    assert again["skipped"] == {"invalid": 0, "already_exported": 2, "outside_europe": 0}
+    assert client.get("/api/v1/statements/").json()["count"] == 0
+
+    reexported = client.post("/api/v1/statements/?include_exported=true").json()
+    assert reexported["count"] == 2
+    assert reexported["reexported"] == [s["puid"] for s in preview["statements"]]
+    assert StatementExport.objects.filter(reexport=True).count() == 2
+
+
+def test_two_exports_cannot_both_hand_out_the_same_statements(upheld):
+    mine, theirs = export_statements(), export_statements()
+    record_export(theirs, channel="api")
+
+    with pytest.raises(Conflict, match="Another export handed out some of these statements"):
+        record_export(mine, channel="command")
+
+    assert StatementExport.objects.count() == 2
+
+
+def test_statements_restricted_only_outside_europe_are_counted_as_skipped(
+    anonymous_api, clinic_post, moderator_a, legal
+):
+    case = file_notice(anonymous_api, clinic_post)
+    uphold(case, moderator_a, {clinic_post: "delete"}, territorial_scope=["CN"])
+    body = api_as(legal).get("/api/v1/statements/").json()
+    assert body["count"] == 0
+    assert body["skipped"] == {"invalid": 0, "already_exported": 0, "outside_europe": 1}
+
+
+# --- When the content was posted ---------------------------------------------------------
+
+
+def test_content_date_is_the_day_the_content_was_posted(anonymous_api, clinic_post, moderator_a):
+    posted = timezone.now() - datetime.timedelta(days=400)
+    Post.objects.filter(pk=clinic_post.pk).update(created_at=posted)
+    case = file_notice(anonymous_api, clinic_post)
+    decision = uphold(case, moderator_a, {clinic_post: "delete"})
+    item = case.notice.items.get()
+    assert item.posted_at == posted
+
+    statement = statement_for(decision.measures.get())
+
+    assert statement["content_date"] == timezone.localdate(posted).isoformat()
+    assert statement["content_date"] != timezone.localdate(case.notice.received_at).isoformat()
+
+
+def test_content_date_falls_back_to_the_day_the_notice_arrived_when_the_platform_is_silent(
+    anonymous_api, clinic_post, moderator_a
+):
+    case = file_notice(anonymous_api, clinic_post)
+    decision = uphold(case, moderator_a, {clinic_post: "delete"})
+    case.notice.items.update(posted_at=None)
+    Notice.objects.filter(pk=case.notice_id).update(
+        received_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    case.notice.refresh_from_db()
+
+    statement = statement_for(decision.measures.get())
+
+    assert statement["content_date"] == timezone.localdate(case.notice.received_at).isoformat()
+
+
+# --- Account measures on repeat infringers -----------------------------------------------
+
+
+def test_an_account_suspension_has_a_statement_that_is_exported_and_sent_to_the_uploader(
+    anonymous_api, clinic_post, moderator_a, settings
+):
+    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 1
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
+    posted = timezone.now() - datetime.timedelta(days=30)
+    Post.objects.filter(pk=clinic_post.pk).update(created_at=posted)
+    case = file_notice(anonymous_api, clinic_post)
+    decision = uphold(case, moderator_a, {clinic_post: "delete"})
+    flagged = RepeatInfringer.objects.get()
+    assert flagged.account_measure_at is not None
+
+    export = export_statements()
+
+    assert export.ok, export.invalid
+    assert [s["puid"] for s in export.statements] == [
+        puid_for(decision.measures.get()),
+        f"repeat-infringer{flagged.pk}-account-suspend",
+    ]
+    ground = settings.TAKEDOWN_REPEAT_INFRINGER_GROUND
+    assert export.statements[1] == {
+        "decision_account": "DECISION_ACCOUNT_SUSPENDED",
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+        "category": "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        "incompatible_content_ground": ground["reference"],
+        "incompatible_content_explanation": ground["explanation"],
+        "decision_facts": (
+            "The account was suspended under the platform's repeat-infringer policy: notices "
+            "that its content used a person's portrait unlawfully were upheld in 1 cases "
+            f"within {settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS} days. Each of those "
+            "decisions was taken by a person; the account measure followed automatically once "
+            "the policy's threshold was reached."
+        ),
+        "content_type": ["CONTENT_TYPE_IMAGE"],
+        "territorial_scope": list(dsa_schema.EUROPEAN_ECONOMIC_AREA_COUNTRY_CODES),
+        "content_date": timezone.localdate(posted).isoformat(),
+        "application_date": timezone.localdate(flagged.account_measure_at).isoformat(),
+        "source_type": "SOURCE_VOLUNTARY",
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_FULLY",
+        "puid": f"repeat-infringer{flagged.pk}-account-suspend",
+    }
+    assert "glow" not in json.dumps(export.statements[1]).lower()
+
+    message = UploaderMessage.objects.filter(post=clinic_post).order_by("pk").last()
+    assert message.subject == "Your account was suspended under the repeat-infringer policy"
+    assert "Statement of reasons:" in message.body
+    assert f"Ground: {ground['reference']}" in message.body
+    assert "by automated means" in message.body
+    assert "out-of-court dispute settlement body" in message.body
+    flagged.refresh_from_db()
+    assert flagged.uploader_notified_at is not None
+    assert case.log.filter(action="uploader_told_account_measure").count() == 1
+
+
+def test_an_account_measure_the_schema_has_no_word_for_is_reported_not_dropped(
+    anonymous_api, clinic_post, moderator_a, settings
+):
+    case = file_notice(anonymous_api, clinic_post)
+    uphold(case, moderator_a, {clinic_post: "delete"})
+    flagged = RepeatInfringer.objects.create(
+        uploader_id="glow.clinic",
+        uploader_name="Glow Aesthetic Clinic",
+        upheld_cases=3,
+        flagged_at=timezone.now(),
+        account_measure="shadow_ban",
+        account_measure_at=timezone.now(),
+    )
+
+    export = export_statements(skip_invalid=True)
+
+    assert len(export.statements) == 1
+    [record] = export.invalid
+    assert record.puid == f"repeat-infringer{flagged.pk}-account-shadow_ban"
+    assert record.problems == [
+        "decision: at least one of decision_visibility, decision_monetary, decision_provision, "
+        "decision_account is required."
+    ]
+
+
+def test_batches_of_an_export_with_nothing_in_it_are_empty():
+    assert Export().batches() == []

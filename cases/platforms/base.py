@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 
 MEASURES = ("delete", "disconnect_link", "block")
 
@@ -45,6 +46,8 @@ class FetchedContent:
     image_bytes: bytes | None
     # "live", or how the platform already restricts it: "deleted", "disconnected", "blocked".
     status: str = "live"
+    # When the content was posted (timezone-aware), if the platform says.
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     def fetch_content(self, content_id: str) -> FetchedContent:
-        """Return the content's image bytes, uploader and URL; raise PlatformError."""
+        """Return the content's image bytes, uploader, URL and, if known, when it was posted;
+        raise PlatformError."""
 
     @abstractmethod
     def delete(self, content_id: str, *, idempotency_key: str) -> MeasureResult: ...

@@ -77,6 +77,7 @@ class DemoPlatformAdapter(PlatformAdapter):
             uploader_name=post.account.display_name,
             image_bytes=bytes(post.image) if post.image else None,
             status=post.state,
+            posted_at=post.created_at,
         )
 
     # --- measures ------------------------------------------------------------------------------

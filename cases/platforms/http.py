@@ -26,6 +26,7 @@ import re
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import urllib3
@@ -154,6 +155,19 @@ def notification_idempotency_key(content_id: str, subject: str, body: str) -> st
     return f"notify-{digest}"
 
 
+def _posted_at(value) -> datetime | None:
+    """The optional ``posted_at`` of a content answer (ISO 8601; UTC when no offset is given).
+    Anything else is ignored: the date it would give is only the statement of reasons'
+    content_date, which then falls back to the day the notice was received."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class HttpPlatformAdapter(PlatformAdapter):
     def __init__(self):
         api_url = (settings.TAKEDOWN_PLATFORM_API_URL or "").strip()
@@ -236,6 +250,7 @@ class HttpPlatformAdapter(PlatformAdapter):
             uploader_name=body["uploader_name"],
             image_bytes=self._fetch_image(content_id),
             status=str(body.get("status") or "live"),
+            posted_at=_posted_at(body.get("posted_at")),
         )
 
     def _fetch_image(self, content_id: str) -> bytes | None:
