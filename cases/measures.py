@@ -69,7 +69,19 @@ def redress_in_language(*, on_appeal: bool) -> str:
     return policy.redress_words(on_appeal=on_appeal, months=settings.TAKEDOWN_APPEAL_WINDOW_MONTHS)
 
 
-def _statement_of_reasons(decision) -> str:
+def _withheld(text: str, notice) -> str:
+    """Free text forwarded to the uploader, without the complainant's name and contact details
+    (nor any e-mail address, phone or identity number) unless the policy forwards them."""
+    if settings.TAKEDOWN_FORWARD_COMPLAINANT_CONTACT:
+        return text
+    from .personal_data import scrub
+    from .transparency import notifier_parties
+
+    return scrub(text, notifier_parties(notice))
+
+
+def statement_for_uploader(decision) -> str:
+    """The statement of reasons as the uploader is sent it, in the active language."""
     scope = ", ".join(decision.territorial_scope) or gettext("everywhere")
     if decision.ends_on:
         duration = gettext("until %(date)s") % {"date": _date(decision.ends_on)}
@@ -84,7 +96,7 @@ def _statement_of_reasons(decision) -> str:
         "Redress: %(redress)s"
     ) % {
         "ground": ground_reference_in_language(decision.ground_reference),
-        "reasons": decision.reasons,
+        "reasons": _withheld(decision.reasons, decision.case.notice),
         "scope": scope,
         "duration": duration,
         "redress": _redress(decision),
@@ -105,7 +117,7 @@ def _forwarded_notice(notice) -> str:
         "who": who,
         "date": _date(notice.received_at),
         "use": USE_TYPE_LABELS.get(notice.use_type, notice.get_use_type_display()),
-        "description": notice.description,
+        "description": _withheld(notice.description, notice),
     }
 
 
@@ -138,7 +150,7 @@ def _uploader_message_text(measure: PlatformMeasure, access: UploaderAccess) -> 
         "measure": MEASURE_LABELS.get(measure.measure, measure.get_measure_display()),
         "reference": measure.case.reference,
         "notice": _forwarded_notice(measure.case.notice),
-        "statement": _statement_of_reasons(decision),
+        "statement": statement_for_uploader(decision),
         "period": policy.waiting_period_words(
             policy=settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
             days=settings.TAKEDOWN_COUNTER_NOTICE_DAYS,

@@ -621,7 +621,7 @@ def notify_appeal_outcome(*, appeal_id: int) -> None:
 def notify_dispute_outcome(*, decision_id: int, access_id: int) -> None:
     """Tell an uploader whose counter-notice was disputed that the measure stays, with the
     statement of reasons and how to appeal, through the platform."""
-    from .measures import _statement_of_reasons
+    from .measures import statement_for_uploader
 
     decision = Decision.objects.select_related("case").get(pk=decision_id)
     access = UploaderAccess.objects.get(pk=access_id)
@@ -639,7 +639,7 @@ def notify_dispute_outcome(*, decision_id: int, access_id: int) -> None:
         ) % {
             "url": item.url,
             "reference": decision.case.reference,
-            "statement": _statement_of_reasons(decision),
+            "statement": statement_for_uploader(decision),
             "link": link,
         }
     _tell_uploader(

@@ -157,7 +157,8 @@ def account_record_label(infringer: RepeatInfringer) -> str:
 # --- The parties ---------------------------------------------------------------------------
 
 
-def _notifier(notice) -> list[Party]:
+def notifier_parties(notice) -> list[Party]:
+    """What the notice tells of who sent it: the complainant, and an organisation filing it."""
     parties = [
         Party(COMPLAINANT, NAME, notice.notifier_name),
         Party(COMPLAINANT, NAME, notice.signature),
@@ -181,9 +182,9 @@ def parties_of_case(case: Case) -> tuple[Party, ...]:
     case), the organisation that filed it, the uploaders and what they gave in a
     counter-notice."""
     notice = case.notice
-    parties = _notifier(notice)
+    parties = notifier_parties(notice)
     for joined in case.joined_notices.select_related("notice__filed_by"):
-        parties += _notifier(joined.notice)
+        parties += notifier_parties(joined.notice)
     for item in notice.items.all():
         parties += _uploader(item)
     for access in case.uploader_accesses.all():

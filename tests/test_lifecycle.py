@@ -956,3 +956,30 @@ def test_an_unsent_receipt_of_a_joined_notice_is_a_breach_of_the_case_it_joined(
 
     breach = DeadlineBreach.objects.get()
     assert (breach.stage, breach.case_id) == ("acknowledgement", case.pk)
+
+
+def test_the_complainants_details_in_free_text_are_withheld_from_the_uploader(story, settings):
+    story.response = story.public.post(
+        "/api/v1/notices/",
+        notice_payload(
+            [post_url(posts_by_role("clinic")[0])],
+            description="I am Mei Lin; call me on +86 10 5555 0100 or mei.lin@example.com.",
+        ),
+        format="multipart",
+    )
+    body = story.response.json()
+    story.notice = SimpleNamespace(reference=body["reference"], token=body["tracking_token"])
+    story.post = posts_by_role("clinic")[0]
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", reasons="Mei Lin's selfie, reposted as an advert.")
+
+    message = UploaderMessage.objects.get(post=story.post).body
+    for detail in ("Mei Lin", "5555 0100", "mei.lin@example.com"):
+        assert detail not in message
+    assert "reposted as an advert" in message and "[removed]" in message
+
+    # A policy that forwards the complainant's contact forwards the text as written.
+    settings.TAKEDOWN_FORWARD_COMPLAINANT_CONTACT = True
+    from cases.measures import statement_for_uploader
+
+    assert "Mei Lin's selfie" in statement_for_uploader(story.case.decisions.get())
