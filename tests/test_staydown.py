@@ -263,6 +263,66 @@ def test_the_index_catches_up_with_entries_added_and_removed_elsewhere(db):
     assert bank.size() == 1
 
 
+def _hashes(count: int, seed: int = 1) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [bytes(row).hex() for row in rng.integers(0, 256, size=(count, 32), dtype=np.uint8)]
+
+
+def test_the_index_is_read_in_chunks_and_holds_exactly_the_active_entries(db, monkeypatch):
+    monkeypatch.setattr(bank, "LOAD_CHUNK", 2)
+    hashes = _hashes(7)
+    bank_import_csv(text="\n".join(hashes))
+    BankEntry.objects.filter(pdq__in=hashes[2:4]).update(removed_at="2026-01-01T00:00:00Z")
+
+    found = [bool(bank.search([bytes.fromhex(h)], 0)) for h in hashes]
+
+    assert found == [True, True, False, False, True, True, True]
+    assert bank.size() == 5
+
+
+def test_a_web_process_builds_the_index_as_it_starts(db, settings):
+    import importlib
+    import sys
+
+    bank_import_csv(text="\n".join(_hashes(3)))
+    settings.TAKEDOWN_STAYDOWN_WARM_START = False
+    sys.modules.pop("takedown.wsgi", None)
+    importlib.import_module("takedown.wsgi")
+    assert bank.size() is None  # switched off: built by the first screening
+
+    settings.TAKEDOWN_STAYDOWN_WARM_START = True
+    sys.modules.pop("takedown.wsgi", None)
+    importlib.import_module("takedown.wsgi")
+
+    assert bank.size() == 3  # before any screening request
+
+
+def test_a_second_catch_up_within_the_overlap_changes_nothing(db, monkeypatch):
+    monkeypatch.setattr(bank, "LOOKBACK_SECONDS", 0)  # every catch-up looks back the overlap
+    bank_import_csv(text=HASH_A)
+    bank.search([bytes.fromhex(HASH_A)], 0)
+    bank_import_csv(text="\n".join(_hashes(1500)))  # a bulk import, as another process would
+
+    bank.search([bytes.fromhex(HASH_A)], 0)
+    after_first = bank.stats()
+    bank.search([bytes.fromhex(HASH_A)], 0)
+    bank.search([bytes.fromhex(HASH_A)], 0)
+
+    assert after_first == {"entries": 1501, "pending": 0, "rebuilds": 1}
+    assert bank.stats() == after_first  # the same rows seen again: no re-add, no rebuild
+
+
+def test_a_catch_up_applies_a_removal_seen_again_only_once(db, monkeypatch):
+    monkeypatch.setattr(bank, "LOOKBACK_SECONDS", 0)
+    bank_import_csv(text=f"{HASH_A}\n{HASH_B}")
+    bank.search([bytes.fromhex(HASH_A)], 0)
+    BankEntry.objects.filter(pdq=HASH_A).update(removed_at="2026-01-01T00:00:00Z")
+
+    assert bank.search([bytes.fromhex(HASH_A)], 0) == {}
+    assert bank.search([bytes.fromhex(HASH_A)], 0) == {}
+    assert bank.stats() == {"entries": 1, "pending": 0, "rebuilds": 0}
+
+
 # --- the index on its own -------------------------------------------------------------------
 
 
@@ -309,3 +369,19 @@ def test_the_index_applies_additions_replacements_and_removals():
     assert index.search(codes[7], 0)[0].tolist() == []
     assert sorted(index.search(extra[0], 0)[0].tolist()) == [7, 3000]
     assert index.search(codes[2999], 0)[0].tolist() == [2999]
+
+
+def test_the_index_tells_which_ids_it_holds_with_which_hash():
+    rng = np.random.default_rng(9)
+    codes = _random_codes(rng, 100)
+    index = HammingIndex(np.arange(100), codes)
+    extra = _random_codes(rng, 2)
+    index.add([200, 201], extra)
+    index.remove([3, 201])
+
+    assert index.contains([0, 3, 99, 200, 201, 500]).tolist() == [
+        True, False, True, True, False, False
+    ]  # fmt: skip
+    held = index.holds([0, 1, 200], np.stack([codes[0], codes[2], extra[0]]))
+    assert held.tolist() == [True, False, True]
+    assert index.pending == 1
