@@ -19,7 +19,7 @@ from notices.services import store_evidence
 from notices.uploads import CleanUpload
 from takedown.enqueue import enqueue_on_commit
 
-from . import policy
+from . import policy, signals
 from .actionlog import log_append
 from .errors import Conflict, InvalidInput
 from .models import (
@@ -226,6 +226,7 @@ def _restore_counter_noticed(case: Case, counters, actor: Actor) -> list[Platfor
     rows = PlatformMeasure.objects.bulk_create(
         restore_rows(live_measures(case).filter(item__in=items), actor=actor)
     )
+    signals.restore_decided.send(sender=PlatformMeasure, measures=[row.lifts for row in rows])
     return rows
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from notices.models import Measure, ReportedItem
 from takedown.enqueue import enqueue_on_commit
 
-from . import policy
+from . import policy, signals
 from .actionlog import log_append
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
 from .models import RESTORE, Appeal, Case, Decision, PlatformMeasure, State
@@ -525,6 +525,7 @@ def case_decide(
             created["measure_rows"] = PlatformMeasure.objects.bulk_create(
                 rows + restore_rows(lifted, decision=decision, actor=actor)
             )
+            signals.restore_decided.send(sender=PlatformMeasure, measures=lifted)
         case.claimed_by = None
         case.claim_expires_at = None
         fields = ["claimed_by", "claim_expires_at"]

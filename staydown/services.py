@@ -57,13 +57,17 @@ def _hashes_of_item(item) -> tuple[str, int | None] | None:
 
 
 def bank_add_for_measure(*, measure) -> BankEntry | None:
-    """Bank the image of an applied measure (once per measure). Nothing to bank for a restore
-    or an item without a snapshot (logged)."""
+    """Bank the image of an applied measure (once per measure). Nothing to bank for a restore,
+    a measure whose restore is already decided (applied late), or an item without a snapshot
+    (logged)."""
     if measure.measure not in BANKED_MEASURES:
         return None
     existing = BankEntry.objects.filter(platform_measure=measure).first()
     if existing is not None:
         return existing
+    if type(measure).objects.filter(lifts=measure).exists():
+        logger.info("Measure %s: its restore is already decided; not banked.", measure.pk)
+        return None
     hashes = _hashes_of_item(measure.item)
     if hashes is None:
         logger.warning("Measure %s: no image of item %s to bank.", measure.pk, measure.item_id)

@@ -2,22 +2,35 @@
 measure is lifted; the bank travels as a CSV hash list."""
 
 import io
+import re
 
 import numpy as np
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from PIL import Image, ImageEnhance
+from rest_framework.test import APIClient
 
-from cases import signals
+from cases import deadlines, signals
 from cases.models import Case, PlatformMeasure
+from demo_platform.models import Post, UploaderMessage
 from demo_platform.story_images import seed_posts
 from staydown import bank
 from staydown.index import HammingIndex, scan
 from staydown.models import BankEntry
 from staydown.services import BankImportError, bank_import_csv
 
-from .conftest import api_as, jpeg_bytes, notice_payload, post_url, posts_by_role, upload
+from .conftest import (
+    CommitAPIClient,
+    api_as,
+    jpeg_bytes,
+    notice_payload,
+    post_url,
+    posts_by_role,
+    upload,
+)
+from .test_lifecycle import START, UPHOLD, Story
 
 HASH_A = "f" * 16 + "0" * 48
 HASH_B = "0123456789abcdef" * 4
@@ -128,6 +141,131 @@ def test_screening_stops_finding_it_after_the_case_is_reversed(
     assert _screen(platform_account, data).json()["matched"] is False
     entry = BankEntry.objects.get()
     assert entry.removed_at is not None and "lifted" in entry.removed_reason
+
+
+# --- taken out when the decision is reversed -------------------------------------------------
+
+
+@pytest.fixture
+def story(demo_posts, moderator_a, moderator_b, legal, django_capture_on_commit_callbacks):
+    """The lifecycle walked through the public interfaces, the clock moved by time travel."""
+    users = {"moderator_a": moderator_a, "moderator_b": moderator_b, "legal": legal}
+    with time_machine.travel(START, tick=False) as traveller:
+        yield Story(traveller, users, django_capture_on_commit_callbacks)
+
+
+def _reupload() -> bytes:
+    """The clinic's photo uploaded again: smaller and recompressed."""
+    return _jpeg(_story_image("clinic").resize((320, 320)), 70)
+
+
+def _uploader_token(post) -> str:
+    message = UploaderMessage.objects.filter(post=post).order_by("pk").first()
+    return re.search(r"\?token=([\w-]+)", message.body).group(1)
+
+
+def test_screening_stops_finding_a_photo_once_an_appeal_reverses_its_takedown(
+    story, platform_account
+):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.post_is("deleted")
+    found = _screen(platform_account, _reupload()).json()
+    assert found["matched"] is True
+    assert found["matches"][0]["case_reference"] == story.notice.reference
+
+    story.appeal("uploader")
+    story.claim("moderator_b")
+    story.decide("moderator_b", "reject")
+    story.post_is("live")
+
+    assert _screen(platform_account, _reupload()).json()["matched"] is False
+
+
+def test_screening_stops_finding_a_photo_restored_after_a_counter_notice(story, platform_account):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.days(14)
+    story.enforce()
+    assert _screen(platform_account, _reupload()).json()["matched"] is True  # still waiting
+
+    story.days(1)
+    story.enforce()
+    story.state("restored")
+    story.post_is("live")
+
+    assert _screen(platform_account, _reupload()).json()["matched"] is False
+
+
+def test_a_reversal_takes_the_image_out_when_decided_before_the_platform_restores_it(
+    removed_clinic_post, platform_account, moderator_b
+):
+    case, post = removed_clinic_post, posts_by_role("clinic")[0]
+    assert _screen(platform_account, _reupload()).json()["matched"] is True
+    appeal = CommitAPIClient().post(
+        f"/api/v1/uploader/cases/{case.reference}/appeal/",
+        {"statement": "It is our own customer's photo, used with her consent."},
+        format="json",
+        HTTP_X_UPLOADER_TOKEN=_uploader_token(post),
+    )
+    assert appeal.status_code == 201, appeal.json()
+    # A client that does not run on-commit work: the restore is recorded, not yet sent.
+    reviewer = APIClient()
+    reviewer.force_authenticate(moderator_b)
+    reviewer.post(f"/api/v1/cases/{case.pk}/claim/")
+    decided = reviewer.post(
+        f"/api/v1/cases/{case.pk}/decide/",
+        {"outcome": "reject", "ground": "insufficient_evidence", "reasons": "Consent shown."},
+        format="json",
+    )
+    assert decided.status_code == 200, decided.json()
+
+    assert PlatformMeasure.objects.get(case=case, measure="restore").status == "pending"
+    assert Post.objects.get(pk=post.pk).state == "deleted"
+    assert _screen(platform_account, _reupload()).json()["matched"] is False
+    assert "restore decided" in BankEntry.objects.get().removed_reason
+
+
+def test_the_end_of_a_counter_notice_period_takes_the_image_out_before_the_restore_runs(
+    story, platform_account
+):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.days(15)
+
+    deadlines.enforce_deadlines()  # its on-commit work (the platform restore) not run
+
+    story.state("restored")
+    story.post_is("deleted")
+    assert _screen(platform_account, _reupload()).json()["matched"] is False
+
+
+def test_a_measure_whose_restore_is_already_decided_is_not_banked_when_applied_late(
+    removed_clinic_post,
+):
+    from staydown.services import bank_add_for_measure
+
+    banked = PlatformMeasure.objects.get(case=removed_clinic_post, measure="delete")
+    late = PlatformMeasure.objects.create(
+        case=removed_clinic_post,
+        item=banked.item,
+        measure="block",
+        idempotency_key="td-measure-late",
+    )
+    PlatformMeasure.objects.create(
+        case=removed_clinic_post,
+        item=banked.item,
+        measure="restore",
+        lifts=late,
+        idempotency_key="td-restore-late",
+    )
+
+    signals.measure_applied.send(sender=PlatformMeasure, measure=late)
+
+    assert bank_add_for_measure(measure=late) is None
+    assert list(BankEntry.objects.values_list("platform_measure", flat=True)) == [banked.pk]
 
 
 def test_screening_accepts_precomputed_pdq_hashes(db, platform_account):
