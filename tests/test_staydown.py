@@ -61,6 +61,10 @@ def _jpeg(image: Image.Image, quality: int = 80) -> bytes:
     return buffer.getvalue()
 
 
+def _counts(result: dict) -> tuple[int, int]:
+    return result["imported"], result["skipped"]
+
+
 def _screen(user, data: bytes):
     return api_as(user).post(
         "/api/v1/screen/", {"image": upload("upload.jpg", data)}, format="multipart"
@@ -285,6 +289,13 @@ def test_screening_accepts_precomputed_pdq_hashes(db, platform_account):
     )
 
 
+def test_an_imported_hash_of_a_flat_image_is_not_banked(db):
+    result = bank_import_csv(text=f"{HASH_A},20,partner-1\n{HASH_B},50,partner-1\n")
+
+    assert (result["imported"], result["low_quality"]) == (1, 1)
+    assert list(BankEntry.objects.values_list("pdq", flat=True)) == [HASH_B]
+
+
 def test_staff_may_screen_too(db, moderator_a):
     response = api_as(moderator_a).post("/api/v1/screen/", {"pdq": HASH_A}, format="json")
 
@@ -338,7 +349,7 @@ def test_the_bank_csv_round_trips(db):
         f"{HASH_B.upper()},,partner-list-7,,,,from a partner list\n"
         f"{'a' * 64}\n"
     )
-    assert bank_import_csv(text=text) == {"imported": 3, "skipped": 0}
+    assert _counts(bank_import_csv(text=text)) == (3, 0)
 
     out = io.StringIO()
     call_command("staydown_export", stdout=out, stderr=io.StringIO())
@@ -350,7 +361,7 @@ def test_the_bank_csv_round_trips(db):
     assert lines[2].startswith(f"{HASH_B},,partner-list-7,,")
     assert lines[2].endswith(",import,from a partner list,")
     # Importing the export again changes nothing; the same list in another bank is identical.
-    assert bank_import_csv(text=exported) == {"imported": 0, "skipped": 3}
+    assert _counts(bank_import_csv(text=exported)) == (0, 3)
     BankEntry.objects.all().delete()
     assert bank_import_csv(text=exported)["imported"] == 3
     again = io.StringIO()
@@ -387,6 +398,85 @@ def test_a_csv_with_a_bad_line_imports_nothing_and_names_the_line(db, tmp_path):
     assert "line 2: A PDQ hash is 64 hexadecimal digits" in str(error.value)
     assert "line 3: quality must be a whole number 0-100" in str(error.value)
     assert BankEntry.objects.count() == 0
+
+
+def _export(*options) -> str:
+    out = io.StringIO()
+    call_command("staydown_export", *options, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_python_threatexchange_signal_lines_are_imported_and_other_signal_types_skipped(db):
+    text = f"pdq {HASH_A}\nPDQ  {HASH_B}\nmd5 d41d8cd98f00b204e9800998ecf8427e\n"
+
+    result = bank_import_csv(text=text)
+
+    assert _counts(result) == (2, 0)
+    assert result["other_signals"] == {"md5": 1}
+    assert set(BankEntry.objects.values_list("pdq", flat=True)) == {HASH_A, HASH_B}
+
+
+def test_a_line_that_is_neither_a_hash_nor_a_signal_still_refuses_the_file(db):
+    with pytest.raises(BankImportError, match="line 2: A PDQ hash is 64 hexadecimal digits"):
+        bank_import_csv(text=f"pdq {HASH_A}\npdq-but-not-a-hash\n")
+    assert not BankEntry.objects.exists()
+
+
+def test_the_hashes_only_export_is_one_active_hash_per_line(db):
+    bank_import_csv(text=f"{HASH_A},100,TD-2026-000001,delete\n{HASH_B},,partner,,,,a note\n")
+    BankEntry.objects.filter(pdq=HASH_B).update(removed_at="2026-04-01T00:00:00Z")
+
+    assert _export("--hashes-only") == f"{HASH_A}\n"
+    with pytest.raises(CommandError, match="cannot say it was removed"):
+        _export("--hashes-only", "--include-removed")
+
+
+def test_text_cells_are_exported_safe_for_spreadsheets_and_read_back_as_they_were(db):
+    bank_import_csv(text=f'{HASH_A},,"=HYPERLINK(""http://x.example"")",,,,+86 10 5555\n')
+    entry = BankEntry.objects.get()
+    assert entry.reference == '=HYPERLINK("http://x.example")' and entry.note == "+86 10 5555"
+
+    exported = _export()
+    line = exported.splitlines()[1]
+    assert line.startswith(f'{HASH_A},,"\'=HYPERLINK(""http://x.example"")",,')
+    assert ",'+86 10 5555," in line
+
+    BankEntry.objects.all().delete()
+    bank_import_csv(text=exported)
+    entry = BankEntry.objects.get()
+    assert (entry.reference, entry.note) == ('=HYPERLINK("http://x.example")', "+86 10 5555")
+    assert _export() == exported
+
+
+def test_a_removed_line_imported_twice_is_banked_once(db):
+    text = f"{HASH_A},100,TD-2026-000001,delete,,,,2026-04-01T00:00:00+00:00\n"
+
+    assert _counts(bank_import_csv(text=text)) == (1, 0)
+    assert _counts(bank_import_csv(text=text)) == (0, 1)
+    assert _counts(bank_import_csv(text=text + text)) == (0, 2)
+    assert BankEntry.objects.count() == 1
+
+
+def test_a_large_import_is_written_in_short_transactions_with_bounded_lookups(db, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from staydown import services
+
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 4)
+    monkeypatch.setattr(services, "LOOKUP_BATCH", 3)
+    hashes = _hashes(10)
+    bank_import_csv(text="\n".join(hashes[:5]))
+
+    with CaptureQueriesContext(connection) as queries:
+        result = bank_import_csv(text="\n".join(hashes + hashes[:2]))
+
+    assert _counts(result) == (5, 7)  # the first five and the repeats were banked already
+    assert sorted(BankEntry.objects.values_list("pdq", flat=True)) == sorted(hashes)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 3  # 12 rows, 4 a time
+    lookups = [sql for sql in statements if '"pdq" IN' in sql]
+    assert lookups and all(sql.count("'") <= 2 * 3 for sql in lookups)
 
 
 def test_the_index_catches_up_with_entries_added_and_removed_elsewhere(db):
