@@ -47,6 +47,8 @@ SIGNAL_TYPE = re.compile(r"[a-z][a-z0-9_]*")
 IMPORT_CHUNK = 5_000
 LOOKUP_BATCH = 500
 EXPORT_CHUNK = 5_000
+# Matches answered per screening, nearest first.
+MAX_MATCHES = 100
 
 
 def _hashes_of_item(item) -> tuple[str, int | None] | None:
@@ -69,8 +71,9 @@ def _hashes_of_item(item) -> tuple[str, int | None] | None:
 
 def bank_add_for_measure(*, measure) -> BankEntry | None:
     """Bank the image of an applied measure (once per measure). Nothing to bank for a restore,
-    a measure whose restore is already decided (applied late), or an item without a snapshot
-    (logged)."""
+    a measure whose restore is already decided (applied late), an item without a snapshot, or
+    an image too flat for its PDQ hash to mean anything (quality under pdq.MIN_QUALITY, the
+    threshold hash-sharing programmes use); the last two are logged."""
     if measure.measure not in BANKED_MEASURES:
         return None
     existing = BankEntry.objects.filter(platform_measure=measure).first()
@@ -84,6 +87,15 @@ def bank_add_for_measure(*, measure) -> BankEntry | None:
         logger.warning("Measure %s: no image of item %s to bank.", measure.pk, measure.item_id)
         return None
     pdq, quality = hashes
+    if not screenable(quality):
+        logger.warning(
+            "Measure %s: the image of item %s is too flat to bank (PDQ quality %s, under %s).",
+            measure.pk,
+            measure.item_id,
+            quality,
+            pdq_hash.MIN_QUALITY,
+        )
+        return None
     return BankEntry.objects.create(
         pdq=pdq,
         quality=quality,
@@ -121,21 +133,54 @@ class ScreenMatch:
     query: int  # which of the screened hashes matched
 
 
-def screen(*, hashes: list[str], max_distance: int) -> list[ScreenMatch]:
+@dataclass(frozen=True)
+class ScreenResult:
+    matches: list[ScreenMatch]  # the nearest, at most ``limit``
+    count: int  # every active entry within the distance
+    screened: list[bool]  # for each hash, whether it was matched at all (its quality)
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.matches)
+
+
+def screen(
+    *,
+    hashes: list[str],
+    max_distance: int,
+    qualities: list[int | None] | None = None,
+    limit: int = MAX_MATCHES,
+) -> ScreenResult:
     """Active bank entries within ``max_distance`` bits of any of the PDQ ``hashes`` (hex),
-    nearest first. Each hit is checked against the database row itself."""
-    found = bank.search([pdq_hash.hex_to_bytes(h) for h in hashes], max_distance)
-    entries = BankEntry.objects.filter(pk__in=found, removed_at__isnull=True)
-    matches = []
-    for entry in entries:
-        # Recomputed from the row, so that an index behind the database cannot mislead.
-        distance, query = min(
-            (pdq_hash.distance(entry.pdq, h), number) for number, h in enumerate(hashes)
-        )
-        if distance <= max_distance:
+    nearest first, at most ``limit`` of them; each is checked against its database row. A hash
+    whose quality is below pdq.MIN_QUALITY is not matched."""
+    qualities = qualities or [None] * len(hashes)
+    screened = [screenable(quality) for quality in qualities]
+    wanted = [h for h, ok in zip(hashes, screened, strict=True) if ok]
+    found = bank.search([pdq_hash.hex_to_bytes(h) for h in wanted], max_distance) if wanted else {}
+    numbers = [n for n, ok in enumerate(screened) if ok]  # wanted[i] is hashes[numbers[i]]
+    nearest = sorted(found, key=lambda pk: (found[pk][0], pk))
+    matches, stale = [], 0
+    for start in range(0, len(nearest), limit):
+        batch = nearest[start : start + limit]
+        entries = BankEntry.objects.in_bulk(batch)
+        for pk in batch:
+            entry = entries.get(pk)
+            if entry is None or entry.removed_at is not None:
+                stale += 1
+                continue
+            # Recomputed from the row, so that an index behind the database cannot mislead.
+            distance, query = min(
+                (pdq_hash.distance(entry.pdq, h), numbers[n]) for n, h in enumerate(wanted)
+            )
+            if distance > max_distance:
+                stale += 1
+                continue
             matches.append(ScreenMatch(entry, distance, query))
+        if len(matches) >= limit:
+            break
     matches.sort(key=lambda m: (m.distance, m.entry.pk))
-    return matches
+    return ScreenResult(matches[:limit], len(found) - stale, screened)
 
 
 # --- CSV import and export ----------------------------------------------------------------

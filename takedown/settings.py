@@ -309,6 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "notices": env_str("TAKEDOWN_THROTTLE_NOTICES", "20/hour"),
         "tracking": env_str("TAKEDOWN_THROTTLE_TRACKING", "120/hour"),
+        "screening": env_str("TAKEDOWN_THROTTLE_SCREENING", "1200/minute"),
     },
     "EXCEPTION_HANDLER": "takedown.api.exception_handler",
 }

@@ -71,16 +71,12 @@ def _screen(user, data: bytes):
     )
 
 
-@pytest.fixture
-def removed_clinic_post(anonymous_api, demo_posts, moderator_a):
-    """The clinic's repost of her selfie, reported, upheld and deleted."""
-    clinic = posts_by_role("clinic")[0]
-    body = anonymous_api.post(
-        "/api/v1/notices/", notice_payload([post_url(clinic)]), format="multipart"
-    ).json()
+def _file_and_uphold(api, post, moderator) -> Case:
+    """A notice reporting ``post``, upheld with a deletion by ``moderator``."""
+    body = api.post("/api/v1/notices/", notice_payload([post_url(post)]), format="multipart").json()
     case = Case.objects.get(notice__reference=body["reference"])
-    api_as(moderator_a).post(f"/api/v1/cases/{case.pk}/claim/")
-    response = api_as(moderator_a).post(
+    api_as(moderator).post(f"/api/v1/cases/{case.pk}/claim/")
+    response = api_as(moderator).post(
         f"/api/v1/cases/{case.pk}/decide/",
         {
             "outcome": "uphold",
@@ -92,6 +88,12 @@ def removed_clinic_post(anonymous_api, demo_posts, moderator_a):
     )
     assert response.status_code == 200, response.json()
     return case
+
+
+@pytest.fixture
+def removed_clinic_post(anonymous_api, demo_posts, moderator_a):
+    """The clinic's repost of her selfie, reported, upheld and deleted."""
+    return _file_and_uphold(anonymous_api, posts_by_role("clinic")[0], moderator_a)
 
 
 def test_an_upheld_deletion_banks_the_reported_image_with_its_case(removed_clinic_post):
@@ -289,11 +291,100 @@ def test_screening_accepts_precomputed_pdq_hashes(db, platform_account):
     )
 
 
+def _flat_jpeg() -> bytes:
+    return jpeg_bytes((128, 128, 128), size=(256, 256))
+
+
+def test_a_flat_image_is_not_matched_and_the_answer_says_why(db, platform_account):
+    from cases import imagematch
+
+    flat = imagematch.pdq_fingerprint(_flat_jpeg())
+    assert flat["quality"] < 50
+    bank_import_csv(text=flat["pdq"])  # a list that banked one, without its quality
+
+    response = _screen(platform_account, _flat_jpeg())
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["matched"], body["matches"], body["match_count"]) == (False, [], 0)
+    assert [(h["screened"], h["quality"]) for h in body["hashes"]] == [(False, 0), (False, 0)]
+    assert "too flat" in body["note"]
+
+
+def test_precomputed_hashes_may_carry_their_quality(db, platform_account):
+    bank_import_csv(text=f"{HASH_A}\n")
+    screen = api_as(platform_account).post
+
+    both = screen("/api/v1/screen/", {"pdq": [HASH_A, HASH_A], "quality": [20, 90]}, format="json")
+    one_for_all = screen("/api/v1/screen/", {"pdq": HASH_A, "quality": 20}, format="json")
+    unknown = screen("/api/v1/screen/", {"pdq": HASH_A}, format="json")
+
+    assert [h["screened"] for h in both.json()["hashes"]] == [False, True]
+    assert [m["matched_hash"] for m in both.json()["matches"]] == [1]
+    assert "note" in both.json()
+    assert one_for_all.json()["matched"] is False
+    assert unknown.json()["matched"] is True and "note" not in unknown.json()
+
+
+def test_an_upheld_takedown_of_a_flat_image_is_not_banked(
+    anonymous_api, demo_posts, moderator_a, caplog
+):
+    clinic = posts_by_role("clinic")[0]
+    Post.objects.filter(pk=clinic.pk).update(image=_flat_jpeg())
+
+    case = _file_and_uphold(anonymous_api, clinic, moderator_a)
+
+    assert PlatformMeasure.objects.get(case=case, measure="delete").status == "applied"
+    assert not BankEntry.objects.exists()
+    assert "too flat to bank" in caplog.text
+
+
 def test_an_imported_hash_of_a_flat_image_is_not_banked(db):
     result = bank_import_csv(text=f"{HASH_A},20,partner-1\n{HASH_B},50,partner-1\n")
 
     assert (result["imported"], result["low_quality"]) == (1, 1)
     assert list(BankEntry.objects.values_list("pdq", flat=True)) == [HASH_B]
+
+
+def test_screening_answers_the_nearest_hundred_and_counts_them_all(db, platform_account):
+    one_bit_off = [format(int(HASH_A, 16) ^ (1 << bit), "064x") for bit in range(150)]
+    bank_import_csv(text="\n".join([*one_bit_off, HASH_A]))
+
+    body = api_as(platform_account).post("/api/v1/screen/", {"pdq": HASH_A}, format="json").json()
+
+    assert (len(body["matches"]), body["match_count"], body["truncated"]) == (100, 151, True)
+    assert body["matches"][0]["pdq"] == HASH_A and body["matches"][0]["distance"] == 0
+    assert {m["distance"] for m in body["matches"][1:]} == {1}
+
+
+def test_screening_is_throttled_per_account(db, platform_account, moderator_a, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    from staydown.throttles import ScreeningThrottle
+
+    rates = dict(api_settings.DEFAULT_THROTTLE_RATES, screening="2/minute")
+    monkeypatch.setattr(ScreeningThrottle, "THROTTLE_RATES", rates)
+
+    answers = [
+        api_as(platform_account).post("/api/v1/screen/", {"pdq": HASH_A}, format="json")
+        for _ in range(3)
+    ]
+    another_account = api_as(moderator_a).post("/api/v1/screen/", {"pdq": HASH_A}, format="json")
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    assert another_account.status_code == 200
+
+
+def test_the_api_schema_documents_the_screening_limits(db, anonymous_api):
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/screen/"]["post"]
+    reference = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    result = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+
+    assert "429" in operation["responses"]
+    assert {"match_count", "truncated", "note"} <= set(result["properties"])
+    assert "nearest 100" in operation["description"]
 
 
 def test_staff_may_screen_too(db, moderator_a):
@@ -310,6 +401,8 @@ def test_staff_may_screen_too(db, moderator_a):
         ({"pdq": "abc"}, "64 hexadecimal digits"),
         ({"pdq": "z" * 64}, "0-9 and a-f"),
         ({"pdq": HASH_A, "max_distance": 32}, "less than or equal to 31"),
+        ({"pdq": [HASH_A, HASH_B], "quality": [60, 70, 80]}, "one value for all the hashes"),
+        ({"pdq": HASH_A, "quality": 101}, "less than or equal to 100"),
     ],
 )
 def test_bad_screening_input_gets_a_clear_400(db, platform_account, payload, message):
