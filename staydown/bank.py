@@ -50,6 +50,15 @@ def _codes(hexes: list[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(-1, BYTES)
 
 
+def _fetch(rows) -> list[tuple]:
+    """The rows of a values_list query in one fetch: integers and strings need none of the
+    ORM's per-row work, which would double the time a build of millions takes."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _load() -> None:
     global _index, _synced_at, _looked_back_at
     started = timezone.now()
@@ -60,7 +69,7 @@ def _load() -> None:
     codes = np.empty((capacity, BYTES), dtype=np.uint8)
     filled, after = 0, 0
     while True:
-        chunk = list(active.filter(pk__gt=after).values_list("pk", "pdq")[:LOAD_CHUNK])
+        chunk = _fetch(active.filter(pk__gt=after).values_list("pk", "pdq")[:LOAD_CHUNK])
         if not chunk:
             break
         count = len(chunk)
@@ -80,9 +89,11 @@ def _load() -> None:
 
 def _changed_since(since) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, hashes) of the active rows and ids of the removed rows changed since ``since``."""
-    changed = BankEntry.objects.filter(changed_at__gte=since)
-    active = list(changed.filter(removed_at__isnull=True).values_list("pk", "pdq"))
-    removed = list(changed.filter(removed_at__isnull=False).values_list("pk", flat=True))
+    # Unordered: sorted by id (the model's default), SQLite scans the whole table in id order
+    # instead of reading the changed_at index.
+    changed = BankEntry.objects.filter(changed_at__gte=since).order_by()
+    active = _fetch(changed.filter(removed_at__isnull=True).values_list("pk", "pdq"))
+    removed = [pk for (pk,) in _fetch(changed.filter(removed_at__isnull=False).values_list("pk"))]
     active_ids = np.fromiter((pk for pk, _ in active), np.int64, len(active))
     active_codes = _codes([pdq for _, pdq in active])
     return active_ids, active_codes, np.array(removed, dtype=np.int64)

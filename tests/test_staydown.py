@@ -633,6 +633,24 @@ def test_a_second_catch_up_within_the_overlap_changes_nothing(db, monkeypatch):
     assert bank.stats() == after_first  # the same rows seen again: no re-add, no rebuild
 
 
+def test_a_catch_up_reads_the_index_of_changes_not_the_whole_bank(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bank_import_csv(text="\n".join(_hashes(50)))
+    bank.search([bytes.fromhex(HASH_A)], 0)  # built
+
+    with CaptureQueriesContext(connection) as queries:
+        bank.search([bytes.fromhex(HASH_A)], 0)
+
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plans += [row[-1] for row in cursor.fetchall()]
+    assert plans and all("USING INDEX staydown_bankentry_changed_at" in plan for plan in plans)
+
+
 def test_a_catch_up_applies_a_removal_seen_again_only_once(db, monkeypatch):
     monkeypatch.setattr(bank, "LOOKBACK_SECONDS", 0)
     bank_import_csv(text=f"{HASH_A}\n{HASH_B}")
