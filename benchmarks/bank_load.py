@@ -5,7 +5,7 @@ Fills the embedded SQLite (in a temporary folder) with 100,000 and then 1,000,00
 (``staydown.bank.warm_start``: primary-key ranges read into NumPy arrays) with the growth of
 the process's memory while it runs, next to building the same index from arrays already in
 memory. Then imports 260,000 more hashes through ``bank_import_csv`` (more than the 250,000
-parameters SQLite allows in one query) and times the screening requests that follow: the
+parameters Debian's SQLite allows in one query) and times the screening requests that follow: the
 first catch-up that adds them, a second look back over the same rows (which must add
 nothing and rebuild nothing), and an ordinary request's catch-up.
 
