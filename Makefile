@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format audit install migrate demo clean bench-load eval-match bench-match messages bench-dashboard
+.PHONY: run test lint format audit install migrate demo clean bench-load eval-match bench-match bench-bank-load messages bench-dashboard
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "takedown needs Python 3.11 or newer"'
@@ -82,3 +82,8 @@ eval-match: install
 # the cost of hashing one upload (see README, "The staydown bank").
 bench-match: install
 	$(BIN)/python -m benchmarks.bench_match
+
+# The staydown index built from a SQLite bank of 100,000 and 1,000,000 entries, and the catch-up
+# after a bulk import of 260,000 hashes (see README, "The staydown bank").
+bench-bank-load: install
+	$(BIN)/python -m benchmarks.bank_load

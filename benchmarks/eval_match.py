@@ -297,10 +297,28 @@ def overlay(image, rng, pool):
     return _jpeg(image), "stickers and captions"
 
 
+# The part of a screenshot the photo may take: below the app bar (which ends at y=120) and above
+# the buttons (from 70 px above the bottom), 10 px from the sides; a pixel more for rounding up.
+SCREEN_TOP, SCREEN_BOTTOM, SCREEN_SIDE = 124, 76, 10
+MIN_COVERAGE, MAX_COVERAGE = 0.25, 0.6
+
+
+def _largest_coverage(image, canvas_size) -> float:
+    cw, ch = canvas_size
+    room_w, room_h = cw - 2 * SCREEN_SIDE - 1, ch - SCREEN_TOP - SCREEN_BOTTOM - 1
+    scale = min(room_w / image.width, room_h / image.height)
+    return scale * scale * image.width * image.height / (cw * ch)
+
+
 def screenshot(image, rng, pool):
-    """The photo in a screenshot of a phone app or a shop page, covering 25-60% of it."""
+    """The photo in a screenshot of a phone app or a shop page, covering 25-60% of it (a photo
+    too wide for the phone's screen, or too tall for the page, goes in the other one)."""
     phone = rng.random() < 0.6
-    canvas_size = (720, 1280) if phone else (1280, 800)
+    sizes = {True: (720, 1280), False: (1280, 800)}
+    if _largest_coverage(image, sizes[phone]) < MIN_COVERAGE:
+        phone = not phone
+    canvas_size = sizes[phone]
+    assert _largest_coverage(image, canvas_size) >= MIN_COVERAGE, image.size
     background = rng.choice(((255, 255, 255), (245, 245, 245), (24, 24, 28), _colour(rng)))
     canvas = Image.new("RGB", canvas_size, background)
     draw = ImageDraw.Draw(canvas)
@@ -317,14 +335,21 @@ def screenshot(image, rng, pool):
     draw.rectangle((0, 40, cw, 120), fill=_colour(rng))
     draw.ellipse((16, 52, 72, 108), fill=_colour(rng))
     draw.text((88, 64), _words(rng, 3), fill=(255, 255, 255), font=_font(26))
-    coverage = rng.uniform(0.25, 0.6)
+    coverage = min(rng.uniform(MIN_COVERAGE, MAX_COVERAGE), _largest_coverage(image, canvas_size))
     scale = math.sqrt(coverage * cw * ch / (image.width * image.height))
-    scale = min(scale, (cw - 20) / image.width, (ch - 260) / image.height)
+    # Rounded up, so that the photo covers at least the share drawn.
     photo = image.resize(
-        (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        (math.ceil(image.width * scale), math.ceil(image.height * scale)),
+        Image.Resampling.LANCZOS,
     )
-    left = rng.randint(0, cw - photo.width) if not phone else (cw - photo.width) // 2
-    top = rng.randint(130, ch - photo.height - 120)
+    real = photo.width * photo.height / (cw * ch)
+    assert real >= MIN_COVERAGE, (image.size, canvas_size, photo.size)
+    left = (
+        rng.randint(SCREEN_SIDE, cw - SCREEN_SIDE - photo.width)
+        if not phone
+        else (cw - photo.width) // 2
+    )
+    top = rng.randint(SCREEN_TOP, ch - SCREEN_BOTTOM - photo.height)
     canvas.paste(photo, (left, top))
     line = top + photo.height + 16
     for _ in range(4):
@@ -343,7 +368,6 @@ def screenshot(image, rng, pool):
             fill=(214, 24, 40),
             font=_font(40),
         )
-    real = photo.width * photo.height / (cw * ch)
     return _jpeg(canvas, rng.randint(70, 92)), f"{'phone' if phone else 'page'} {real:.0%}"
 
 

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from notices.models import Measure, NotifierSanction, UseType
+from takedown.csvcells import csv_safe
 
 from . import charts
 from .dashboard import PRESETS, Period, parse_period, period_figures, transparency_figures
@@ -293,14 +294,6 @@ def dashboard(request):
 
 
 # --- CSV -------------------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_response(rows, filename: str) -> HttpResponse:

@@ -34,7 +34,7 @@ from .models import (
 )
 from .notifications import email_complainant
 from .roles import Actor
-from .services import TRANSITIONS, case_transition, live_measures, open_appeal, restore_rows
+from .services import TRANSITIONS, case_transition, lift_measures, live_measures, open_appeal
 
 # --- the uploader's private link --------------------------------------------------------------
 
@@ -259,10 +259,7 @@ def _restore_counter_noticed(
     items = ReportedItem.objects.none()
     for counter in counters:
         items = items | uploader_items(counter.access)
-    rows = PlatformMeasure.objects.bulk_create(
-        restore_rows(live_measures(case).filter(item__in=items), decision=decision, actor=actor)
-    )
-    return rows
+    return lift_measures(live_measures(case).filter(item__in=items), decision=decision, actor=actor)
 
 
 def restore_after_waiting_period(*, case_id: int, now=None) -> Case:
@@ -365,8 +362,8 @@ def expire_measures(*, case_id: int, today) -> Case:
         created["decision"] = decision
 
     def apply(case: Case) -> list[str]:
-        created["rows"] = PlatformMeasure.objects.bulk_create(
-            restore_rows(live_measures(case), decision=created["decision"], actor=Actor.system())
+        created["rows"] = lift_measures(
+            live_measures(case), decision=created["decision"], actor=Actor.system()
         )
         case.counter_notices.filter(
             status__in=[CounterNotice.Status.WAITING, CounterNotice.Status.LEGAL_ACTION]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from notices.models import Measure, ReportedItem
 from takedown.enqueue import enqueue_on_commit
 
-from . import policy
+from . import policy, signals
 from .actionlog import log_append
 from .end_dates import checked_ends_on
 from .errors import CaseNotFound, Conflict, InvalidInput, NotAllowed
@@ -374,20 +374,28 @@ def live_measures(case: Case):
     ).exclude(measure=RESTORE)
 
 
-def restore_rows(measures, *, decision=None, actor: Actor) -> list[PlatformMeasure]:
-    """Unsaved restore operations lifting ``measures``."""
-    return [
-        PlatformMeasure(
-            case_id=measure.case_id,
-            item_id=measure.item_id,
-            decision=decision,
-            measure=RESTORE,
-            lifts=measure,
-            idempotency_key=f"td-restore-{uuid.uuid4()}",
-            requested_by=actor.user,
-        )
-        for measure in measures
-    ]
+def lift_measures(measures, *, decision=None, actor: Actor) -> list[PlatformMeasure]:
+    """Record the restore operations lifting ``measures`` (applied by a task after commit) and
+    announce them: what depends on a measure being in force (the staydown bank) lets go now,
+    not when the platform gets round to restoring."""
+    measures = list(measures)
+    rows = PlatformMeasure.objects.bulk_create(
+        [
+            PlatformMeasure(
+                case_id=measure.case_id,
+                item_id=measure.item_id,
+                decision=decision,
+                measure=RESTORE,
+                lifts=measure,
+                idempotency_key=f"td-restore-{uuid.uuid4()}",
+                requested_by=actor.user,
+            )
+            for measure in measures
+        ]
+    )
+    if measures:
+        signals.restore_decided.send(sender=PlatformMeasure, measures=measures)
+    return rows
 
 
 def open_appeal(case: Case) -> Appeal | None:
@@ -526,8 +534,8 @@ def case_decide(
             if action == "reject":
                 lifted = list(live.values())
             ReportedItem.objects.bulk_update(notice_items, ["measure", "outcome"])
-            created["measure_rows"] = PlatformMeasure.objects.bulk_create(
-                rows + restore_rows(lifted, decision=decision, actor=actor)
+            created["measure_rows"] = PlatformMeasure.objects.bulk_create(rows) + lift_measures(
+                lifted, decision=decision, actor=actor
             )
         case.claimed_by = None
         case.claim_expires_at = None

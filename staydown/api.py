@@ -7,7 +7,7 @@ import warnings
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from PIL import Image
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -21,6 +21,7 @@ from cases.matching import pdq as pdq_hash
 from . import services
 from .index import MAX_INDEXED_RADIUS
 from .permissions import CanScreen
+from .throttles import ScreeningThrottle
 
 MAX_HASHES = 16
 
@@ -30,19 +31,32 @@ class ScreenInput(serializers.Serializer):
     pdq = serializers.ListField(
         child=serializers.CharField(), required=False, min_length=1, max_length=MAX_HASHES
     )
+    quality = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        required=False,
+        min_length=1,
+        max_length=MAX_HASHES,
+        help_text="PDQ quality of the given hashes (0-100): one for all, or one per hash.",
+    )
     max_distance = serializers.IntegerField(
         required=False, min_value=0, max_value=MAX_INDEXED_RADIUS
     )
 
     def to_internal_value(self, data):
-        # One hash may be given as a plain string.
+        # One hash (or one quality) may be given as a plain value.
         if hasattr(data, "getlist"):
-            values = data.getlist("pdq")
+            lists = {key: data.getlist(key) for key in ("pdq", "quality")}
             data = {key: data.get(key) for key in data}
-            if values:
-                data["pdq"] = values
-        elif isinstance(data, dict) and isinstance(data.get("pdq"), str):
-            data = {**data, "pdq": [data["pdq"]]}
+            data.update({key: values for key, values in lists.items() if values})
+        elif isinstance(data, dict):
+            data = {
+                **data,
+                **{
+                    key: [data[key]]
+                    for key in ("pdq", "quality")
+                    if key in data and not isinstance(data[key], list)
+                },
+            }
         return super().to_internal_value(data)
 
     def validate(self, attrs):
@@ -53,6 +67,20 @@ class ScreenInput(serializers.Serializer):
                     "digits, or a list of them), not both and not neither."
                 )
             )
+        if "quality" in attrs:
+            given = len(attrs.get("pdq", []))
+            if "pdq" not in attrs or len(attrs["quality"]) not in (1, given):
+                raise serializers.ValidationError(
+                    {
+                        "quality": _(
+                            "'quality' goes with 'pdq': one value for all the hashes, or one per "
+                            "hash (%(count)d)."
+                        )
+                        % {"count": given}
+                    }
+                )
+            if len(attrs["quality"]) == 1:
+                attrs["quality"] = attrs["quality"] * given
         if "pdq" in attrs:
             hashes = []
             for number, value in enumerate(attrs["pdq"], start=1):
@@ -67,6 +95,38 @@ class ScreenInput(serializers.Serializer):
                     ) from None
             attrs["pdq"] = hashes
         return attrs
+
+
+class ScreenedHash(serializers.Serializer):
+    pdq = serializers.CharField()
+    variant = serializers.ChoiceField(choices=["image", "mirrored", "given"])
+    quality = serializers.IntegerField(allow_null=True)
+    screened = serializers.BooleanField(
+        help_text="False when the hash's PDQ quality is under 50: too flat to match on."
+    )
+
+
+class ScreenedMatch(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    case_reference = serializers.CharField(allow_blank=True)
+    measure = serializers.CharField(allow_blank=True)
+    source = serializers.CharField()
+    added_at = serializers.DateTimeField()
+    distance = serializers.IntegerField()
+    matched_hash = serializers.IntegerField(help_text="Index in 'hashes' of the hash that matched.")
+    pdq = serializers.CharField()
+
+
+class ScreenResultOutput(serializers.Serializer):
+    matched = serializers.BooleanField()
+    max_distance = serializers.IntegerField()
+    hashes = ScreenedHash(many=True)
+    matches = ScreenedMatch(many=True, help_text=f"The nearest {services.MAX_MATCHES} at most.")
+    match_count = serializers.IntegerField(help_text="Every bank entry within max_distance.")
+    truncated = serializers.BooleanField(help_text="True when match_count exceeds the matches.")
+    note = serializers.CharField(
+        required=False, help_text="Present when a hash was not screened, saying why."
+    )
 
 
 def _image_hashes(upload) -> tuple[list[str], dict]:
@@ -109,21 +169,24 @@ def _image_hashes(upload) -> tuple[list[str], dict]:
 class ScreenAPI(APIView):
     permission_classes = [CanScreen]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [ScreeningThrottle]
 
     @extend_schema(
         request=ScreenInput,
         responses={
-            200: inline_serializer(
-                "ScreenResult",
-                {
-                    "matched": serializers.BooleanField(),
-                    "max_distance": serializers.IntegerField(),
-                    "hashes": serializers.ListField(child=serializers.DictField()),
-                    "matches": serializers.ListField(child=serializers.DictField()),
-                },
-            )
+            200: ScreenResultOutput,
+            429: OpenApiResponse(
+                description="Too many screening requests from this account "
+                "(TAKEDOWN_THROTTLE_SCREENING); the Retry-After header says when to try again."
+            ),
         },
         summary="Screen an upload against the staydown bank",
+        description=(
+            "An image (multipart 'image') or precomputed PDQ hashes ('pdq', optional 'quality'). "
+            f"Answers the nearest {services.MAX_MATCHES} bank entries within max_distance bits "
+            "('match_count' counts them all, 'truncated' says some were left out). A hash of PDQ "
+            "quality under 50 (a flat image) is not matched ('screened': false, and a 'note')."
+        ),
     )
     def post(self, request):
         serializer = ScreenInput(data=request.data)
@@ -134,25 +197,41 @@ class ScreenAPI(APIView):
             hashes, described = _image_hashes(data["image"])
         else:
             hashes = data["pdq"]
-            described = [{"pdq": h, "variant": "given"} for h in hashes]
-        matches = services.screen(hashes=hashes, max_distance=max_distance)
-        return Response(
-            {
-                "matched": bool(matches),
-                "max_distance": max_distance,
-                "hashes": described,
-                "matches": [
-                    {
-                        "entry_id": m.entry.pk,
-                        "case_reference": m.entry.reference,
-                        "measure": m.entry.measure,
-                        "source": m.entry.source,
-                        "added_at": m.entry.added_at.isoformat(),
-                        "distance": m.distance,
-                        "matched_hash": m.query,
-                        "pdq": m.entry.pdq,
-                    }
-                    for m in matches
-                ],
-            }
+            qualities = data.get("quality") or [None] * len(hashes)
+            described = [
+                {"pdq": h, "variant": "given", "quality": q}
+                for h, q in zip(hashes, qualities, strict=True)
+            ]
+        result = services.screen(
+            hashes=hashes,
+            max_distance=max_distance,
+            qualities=[d["quality"] for d in described],
         )
+        for entry, screened in zip(described, result.screened, strict=True):
+            entry["screened"] = screened
+        body = {
+            "matched": bool(result.matches),
+            "max_distance": max_distance,
+            "hashes": described,
+            "matches": [
+                {
+                    "entry_id": m.entry.pk,
+                    "case_reference": m.entry.reference,
+                    "measure": m.entry.measure,
+                    "source": m.entry.source,
+                    "added_at": m.entry.added_at.isoformat(),
+                    "distance": m.distance,
+                    "matched_hash": m.query,
+                    "pdq": m.entry.pdq,
+                }
+                for m in result.matches
+            ],
+            "match_count": result.count,
+            "truncated": result.truncated,
+        }
+        if not all(result.screened):
+            body["note"] = _(
+                "A hash with a PDQ quality under %(minimum)d comes from an image too flat (a "
+                "blank, a gradient) for its hash to mean anything: it was not matched."
+            ) % {"minimum": pdq_hash.MIN_QUALITY}
+        return Response(body)

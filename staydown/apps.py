@@ -11,4 +11,7 @@ class StaydownConfig(AppConfig):
         from . import receivers
 
         signals.measure_applied.connect(receivers.on_measure_applied, dispatch_uid="staydown-add")
+        signals.restore_decided.connect(
+            receivers.on_restore_decided, dispatch_uid="staydown-restore-decided"
+        )
         signals.measure_lifted.connect(receivers.on_measure_lifted, dispatch_uid="staydown-lift")

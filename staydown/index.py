@@ -16,7 +16,9 @@ of the hash and 8 of its id.
 
 Entries added after the tables were built wait in a small side list that is scanned in full;
 removed ones are masked. When the side list grows past a fraction of the whole, the tables are
-rebuilt (a rebuild of a million entries takes well under a second).
+rebuilt (a rebuild of a million entries takes well under a second). ``holds`` tells, for many
+ids at once, whether the index already has each with a given hash, so that a caller replaying
+changes can skip those it has already applied.
 
 Radii above 31 fall back to a full scan (still XOR + popcount, vectorised).
 """
@@ -84,8 +86,10 @@ class HammingIndex:
         codes = np.zeros((0, WORDS), np.uint64) if codes is None else as_codes(codes)
         if len(ids) != len(codes):
             raise ValueError("ids and hashes differ in number")
-        if len(np.unique(ids)) != len(ids):
+        increasing = len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1]))  # as read, in id order
+        if not increasing and len(np.unique(ids)) != len(ids):
             raise ValueError("ids must be unique")
+        self.rebuilds = 0
         self._build(ids, codes)
 
     # --- building ---------------------------------------------------------------------
@@ -118,6 +122,7 @@ class HammingIndex:
         ids = np.concatenate([self._ids[alive], self._extra_ids])
         codes = np.concatenate([self._codes[alive], self._extra_codes])
         self._build(ids, codes)
+        self.rebuilds += 1
 
     # --- changes ----------------------------------------------------------------------
 
@@ -151,6 +156,43 @@ class HammingIndex:
 
     def __len__(self) -> int:
         return len(self._ids) - self._removed + len(self._extra_ids)
+
+    @property
+    def pending(self) -> int:
+        """Entries in the side list, waiting for the next rebuild."""
+        return len(self._extra_ids)
+
+    def _lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(present, codes): whether each id is in the index and not removed, and its hash
+        (zeros where absent)."""
+        present = np.zeros(len(ids), dtype=bool)
+        codes = np.zeros((len(ids), WORDS), dtype=np.uint64)
+        if len(self._ids):
+            rows = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+            hit = (self._ids[rows] == ids) & self._alive[rows]
+            present |= hit
+            codes[hit] = self._codes[rows[hit]]
+        if len(self._extra_ids):  # an id is never both alive in the tables and in the list
+            order = np.argsort(self._extra_ids)
+            ordered = self._extra_ids[order]
+            places = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
+            hit = ordered[places] == ids
+            present |= hit
+            codes[hit] = self._extra_codes[order[places[hit]]]
+        return present, codes
+
+    def contains(self, ids) -> np.ndarray:
+        """For each id, whether the index holds it (added and not removed since)."""
+        return self._lookup(np.atleast_1d(np.asarray(ids, dtype=np.int64)))[0]
+
+    def holds(self, ids, codes) -> np.ndarray:
+        """For each id, whether the index holds it with exactly this hash."""
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        codes = as_codes(codes)
+        if len(ids) != len(codes):
+            raise ValueError("ids and hashes differ in number")
+        present, held = self._lookup(ids)
+        return present & np.all(held == codes, axis=1)
 
     @property
     def nbytes(self) -> int:

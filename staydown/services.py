@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from cases import imagematch
 from cases.matching import pdq as pdq_hash
+from takedown.csvcells import csv_safe, csv_unquoted
 
 from . import bank
 from .models import BankEntry
@@ -36,6 +40,15 @@ CSV_COLUMNS = (
 )
 CSV_MEASURES = ("delete", "disconnect_link", "block")
 MAX_IMPORT_ERRORS_SHOWN = 10
+# python-threatexchange prints a signal as "<type> <value>" ("pdq f8f8..."; "md5 ...").
+SIGNAL_TYPE = re.compile(r"[a-z][a-z0-9_]*")
+# Rows written per import transaction; hashes per existence query (SQLite builds allow 999 to
+# 250,000 parameters a query); rows read per export query.
+IMPORT_CHUNK = 5_000
+LOOKUP_BATCH = 500
+EXPORT_CHUNK = 5_000
+# Matches answered per screening, nearest first.
+MAX_MATCHES = 100
 
 
 def _hashes_of_item(item) -> tuple[str, int | None] | None:
@@ -57,18 +70,32 @@ def _hashes_of_item(item) -> tuple[str, int | None] | None:
 
 
 def bank_add_for_measure(*, measure) -> BankEntry | None:
-    """Bank the image of an applied measure (once per measure). Nothing to bank for a restore
-    or an item without a snapshot (logged)."""
+    """Bank the image of an applied measure (once per measure). Nothing to bank for a restore,
+    a measure whose restore is already decided (applied late), an item without a snapshot, or
+    an image too flat for its PDQ hash to mean anything (quality under pdq.MIN_QUALITY, the
+    threshold hash-sharing programmes use); the last two are logged."""
     if measure.measure not in BANKED_MEASURES:
         return None
     existing = BankEntry.objects.filter(platform_measure=measure).first()
     if existing is not None:
         return existing
+    if type(measure).objects.filter(lifts=measure).exists():
+        logger.info("Measure %s: its restore is already decided; not banked.", measure.pk)
+        return None
     hashes = _hashes_of_item(measure.item)
     if hashes is None:
         logger.warning("Measure %s: no image of item %s to bank.", measure.pk, measure.item_id)
         return None
     pdq, quality = hashes
+    if not screenable(quality):
+        logger.warning(
+            "Measure %s: the image of item %s is too flat to bank (PDQ quality %s, under %s).",
+            measure.pk,
+            measure.item_id,
+            quality,
+            pdq_hash.MIN_QUALITY,
+        )
+        return None
     return BankEntry.objects.create(
         pdq=pdq,
         quality=quality,
@@ -93,6 +120,12 @@ def bank_remove_for_measure(*, measure, reason: str = "") -> int:
 # --- screening -------------------------------------------------------------------------------
 
 
+def screenable(quality: int | None) -> bool:
+    """Whether a hash is worth matching: PDQ quality unknown, or at least pdq.MIN_QUALITY (a
+    flat image, a blank or a gradient, hashes to bits that match too much)."""
+    return quality is None or quality >= pdq_hash.MIN_QUALITY
+
+
 @dataclass(frozen=True)
 class ScreenMatch:
     entry: BankEntry
@@ -100,21 +133,54 @@ class ScreenMatch:
     query: int  # which of the screened hashes matched
 
 
-def screen(*, hashes: list[str], max_distance: int) -> list[ScreenMatch]:
+@dataclass(frozen=True)
+class ScreenResult:
+    matches: list[ScreenMatch]  # the nearest, at most ``limit``
+    count: int  # every active entry within the distance
+    screened: list[bool]  # for each hash, whether it was matched at all (its quality)
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.matches)
+
+
+def screen(
+    *,
+    hashes: list[str],
+    max_distance: int,
+    qualities: list[int | None] | None = None,
+    limit: int = MAX_MATCHES,
+) -> ScreenResult:
     """Active bank entries within ``max_distance`` bits of any of the PDQ ``hashes`` (hex),
-    nearest first. Each hit is checked against the database row itself."""
-    found = bank.search([pdq_hash.hex_to_bytes(h) for h in hashes], max_distance)
-    entries = BankEntry.objects.filter(pk__in=found, removed_at__isnull=True)
-    matches = []
-    for entry in entries:
-        # Recomputed from the row, so that an index behind the database cannot mislead.
-        distance, query = min(
-            (pdq_hash.distance(entry.pdq, h), number) for number, h in enumerate(hashes)
-        )
-        if distance <= max_distance:
+    nearest first, at most ``limit`` of them; each is checked against its database row. A hash
+    whose quality is below pdq.MIN_QUALITY is not matched."""
+    qualities = qualities or [None] * len(hashes)
+    screened = [screenable(quality) for quality in qualities]
+    wanted = [h for h, ok in zip(hashes, screened, strict=True) if ok]
+    found = bank.search([pdq_hash.hex_to_bytes(h) for h in wanted], max_distance) if wanted else {}
+    numbers = [n for n, ok in enumerate(screened) if ok]  # wanted[i] is hashes[numbers[i]]
+    nearest = sorted(found, key=lambda pk: (found[pk][0], pk))
+    matches, stale = [], 0
+    for start in range(0, len(nearest), limit):
+        batch = nearest[start : start + limit]
+        entries = BankEntry.objects.in_bulk(batch)
+        for pk in batch:
+            entry = entries.get(pk)
+            if entry is None or entry.removed_at is not None:
+                stale += 1
+                continue
+            # Recomputed from the row, so that an index behind the database cannot mislead.
+            distance, query = min(
+                (pdq_hash.distance(entry.pdq, h), numbers[n]) for n, h in enumerate(wanted)
+            )
+            if distance > max_distance:
+                stale += 1
+                continue
             matches.append(ScreenMatch(entry, distance, query))
+        if len(matches) >= limit:
+            break
     matches.sort(key=lambda m: (m.distance, m.entry.pk))
-    return matches
+    return ScreenResult(matches[:limit], len(found) - stale, screened)
 
 
 # --- CSV import and export ----------------------------------------------------------------
@@ -122,6 +188,10 @@ def screen(*, hashes: list[str], max_distance: int) -> list[ScreenMatch]:
 
 class BankImportError(ValueError):
     """The CSV has errors: nothing was imported."""
+
+
+def _aware(value: datetime) -> datetime:
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def _parse_row(fields: list[str], line: int) -> dict:
@@ -137,8 +207,6 @@ def _parse_row(fields: list[str], line: int) -> dict:
     parsed = parse_datetime(added_at) if added_at else None
     if added_at and parsed is None:
         raise ValueError(f"line {line}: added_at must be an ISO 8601 date-time, not {added_at!r}.")
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_fixed_timezone(0))
     measure = values.get("measure") or ""
     if measure and measure not in CSV_MEASURES:
         raise ValueError(
@@ -149,29 +217,42 @@ def _parse_row(fields: list[str], line: int) -> dict:
     removed_at = parse_datetime(removed) if removed else None
     if removed and removed_at is None:
         raise ValueError(f"line {line}: removed_at must be an ISO 8601 date-time, not {removed!r}.")
-    if removed_at is not None and timezone.is_naive(removed_at):
-        removed_at = timezone.make_aware(removed_at, timezone.get_fixed_timezone(0))
     return {
         "pdq": pdq,
         "quality": int(quality) if quality else None,
-        "reference": (values.get("reference") or "")[:100],
+        "reference": csv_unquoted(values.get("reference") or "")[:100],
         "measure": measure,
-        "added_at": parsed or timezone.now(),
-        "note": (values.get("note") or "")[:200],
-        "removed_at": removed_at,
+        "added_at": _aware(parsed) if parsed else timezone.now(),
+        "note": csv_unquoted(values.get("note") or "")[:200],
+        "removed_at": _aware(removed_at) if removed_at else None,
     }
 
 
-def bank_import_csv(*, text: str) -> dict:
-    """Import a hash list (see README, "Staydown bank CSV"). Every line is checked first; any
-    error refuses the whole file (BankImportError naming the lines). A hash already banked with
-    the same reference is skipped. Returns {"imported": n, "skipped": n}."""
-    rows, errors = [], []
+def _signal_line(first: str) -> tuple[str, str] | None:
+    """("pdq", hash) or (other type, value) for a "<signal type> <value>" field, the form
+    python-threatexchange prints signals in; None for a plain field."""
+    kind, _, value = first.partition(" ")
+    if value.strip() and SIGNAL_TYPE.fullmatch(kind.lower()):
+        return kind.lower(), value.strip()
+    return None
+
+
+def _parse(text: str) -> tuple[list[dict], dict[str, int]]:
+    """Every line checked: (rows, lines skipped by signal type); BankImportError otherwise."""
+    rows, errors, other_signals = [], [], Counter()
     for line, fields in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not fields or not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
             continue
-        if fields[0].strip().lower() == "pdq":
+        first = fields[0].strip()
+        if first.lower() == "pdq":
             continue  # a header row
+        signal = _signal_line(first)
+        if signal is not None:
+            kind, value = signal
+            if kind != "pdq":
+                other_signals[kind] += 1
+                continue
+            fields = [value, *fields[1:]]
         try:
             rows.append(_parse_row(fields, line))
         except ValueError as error:
@@ -183,42 +264,90 @@ def bank_import_csv(*, text: str) -> dict:
             f"{len(errors)} line(s) with errors, nothing imported: {shown}"
             + (f"; and {more} more" if more > 0 else "")
         )
-    existing = set(
-        BankEntry.objects.filter(
-            pdq__in={r["pdq"] for r in rows}, removed_at__isnull=True
-        ).values_list("pdq", "reference")
-    )
-    new = []
-    for row in rows:
-        key = (row["pdq"], row["reference"])
-        if key in existing:
-            continue
-        existing.add(key)
-        new.append(BankEntry(source=BankEntry.Source.IMPORT, **row))
-    with transaction.atomic():
-        BankEntry.objects.bulk_create(new, batch_size=5000)
-    return {"imported": len(new), "skipped": len(rows) - len(new)}
+    return rows, dict(other_signals)
 
 
-def bank_export_csv(out, *, include_removed: bool = False, header: bool = True) -> int:
-    """Write the bank as CSV to the text stream ``out``; returns the number of entries."""
+def _banked(pdqs: set[str]) -> dict[tuple[str, str], set[bool]]:
+    """{(pdq, reference): {active?...}} of the entries already banked with these hashes."""
+    known: dict[tuple[str, str], set[bool]] = {}
+    ordered = sorted(pdqs)
+    for start in range(0, len(ordered), LOOKUP_BATCH):
+        entries = BankEntry.objects.filter(pdq__in=ordered[start : start + LOOKUP_BATCH])
+        for pdq, reference, removed_at in entries.values_list("pdq", "reference", "removed_at"):
+            known.setdefault((pdq, reference), set()).add(removed_at is None)
+    return known
+
+
+def bank_import_csv(*, text: str) -> dict:
+    """Import a hash list (see README, "Staydown bank CSV"). Every line is checked first; any
+    error refuses the whole file (BankImportError naming the lines). Then it is written in
+    transactions of IMPORT_CHUNK rows, each short enough for every process's index to see it
+    (TAKEDOWN_STAYDOWN_SYNC_OVERLAP); an import cut short is completed by running it again.
+
+    Skipped: a hash already banked under the same reference (active; for a removed line, in
+    any state), a hash too flat to match on (quality under pdq.MIN_QUALITY), lines of another
+    signal type. Returns {"imported", "skipped", "low_quality", "other_signals": {type: n}}."""
+    rows, other_signals = _parse(text)
+    imported = skipped = low_quality = 0
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        with transaction.atomic():
+            known = _banked({row["pdq"] for row in chunk})
+            new = []
+            for row in chunk:
+                if not screenable(row["quality"]):
+                    low_quality += 1
+                    continue
+                active = row["removed_at"] is None
+                states = known.setdefault((row["pdq"], row["reference"]), set())
+                if (active and True in states) or (not active and states):
+                    skipped += 1
+                    continue
+                states.add(active)
+                new.append(BankEntry(source=BankEntry.Source.IMPORT, **row))
+            BankEntry.objects.bulk_create(new)
+        imported += len(new)
+    if low_quality:
+        logger.warning(
+            "Import: %d hash(es) under PDQ quality %d not banked.",
+            low_quality,
+            pdq_hash.MIN_QUALITY,
+        )
+    return {
+        "imported": imported,
+        "skipped": skipped,
+        "low_quality": low_quality,
+        "other_signals": other_signals,
+    }
+
+
+def bank_export_csv(
+    out, *, include_removed: bool = False, header: bool = True, hashes_only: bool = False
+) -> int:
+    """Write the bank as CSV to the text stream ``out``; returns the number of entries. With
+    ``hashes_only``, the active hashes alone, one per line, for tools that read nothing else."""
+    entries = BankEntry.objects.order_by("pk")
+    if not include_removed or hashes_only:
+        entries = entries.filter(removed_at__isnull=True)
+    count = 0
+    if hashes_only:
+        for pdq in entries.values_list("pdq", flat=True).iterator(chunk_size=EXPORT_CHUNK):
+            out.write(pdq + "\n")
+            count += 1
+        return count
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(CSV_COLUMNS)
-    entries = BankEntry.objects.order_by("pk")
-    if not include_removed:
-        entries = entries.filter(removed_at__isnull=True)
-    count = 0
-    for entry in entries.iterator(chunk_size=5000):
+    for entry in entries.iterator(chunk_size=EXPORT_CHUNK):
         writer.writerow(
             (
                 entry.pdq,
                 "" if entry.quality is None else entry.quality,
-                entry.reference,
+                csv_safe(entry.reference),
                 entry.measure,
                 entry.added_at.isoformat(),
-                entry.source,
-                entry.note,
+                csv_safe(entry.source),
+                csv_safe(entry.note),
                 entry.removed_at.isoformat() if entry.removed_at else "",
             )
         )

@@ -309,6 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "notices": env_str("TAKEDOWN_THROTTLE_NOTICES", "20/hour"),
         "tracking": env_str("TAKEDOWN_THROTTLE_TRACKING", "120/hour"),
+        "screening": env_str("TAKEDOWN_THROTTLE_SCREENING", "1200/minute"),
     },
     "EXCEPTION_HANDLER": "takedown.api.exception_handler",
 }
@@ -347,10 +348,13 @@ TAKEDOWN_POSSIBLE_THRESHOLD = env_int("TAKEDOWN_POSSIBLE_THRESHOLD", 15)
 
 # Staydown bank: screening answers entries within this many PDQ bits (of 256; 31 is the usual
 # "same photo" cut-off and the most the index answers exactly); the group of the platform's
-# screening account; how far back each process's index looks when catching up (seconds).
+# screening account; how far back each process's index looks when catching up (seconds): a
+# write committed later than this after it was stamped is seen only by processes started after
+# it; whether a web process builds the index as it starts (takedown/wsgi.py) or at first use.
 TAKEDOWN_STAYDOWN_MAX_DISTANCE = env_int("TAKEDOWN_STAYDOWN_MAX_DISTANCE", 31)
 TAKEDOWN_SCREENING_GROUP = env_str("TAKEDOWN_SCREENING_GROUP", "platform")
 TAKEDOWN_STAYDOWN_SYNC_OVERLAP = env_int("TAKEDOWN_STAYDOWN_SYNC_OVERLAP", 300)
+TAKEDOWN_STAYDOWN_WARM_START = env_bool("TAKEDOWN_STAYDOWN_WARM_START", True)
 
 # Hours from receipt to the review deadline, by the best verdict among a case's items.
 TAKEDOWN_DUE_HOURS = {

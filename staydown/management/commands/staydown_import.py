@@ -1,3 +1,5 @@
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from staydown import services
@@ -6,7 +8,8 @@ from staydown import services
 class Command(BaseCommand):
     help = (
         "Import a PDQ hash list into the staydown bank (CSV: pdq,quality,reference,measure,"
-        "added_at,source,note; only pdq is required). Any bad line refuses the whole file."
+        "added_at,source,note,removed_at; only pdq is required; bare hashes and "
+        "python-threatexchange's 'pdq <hash>' lines too). Any bad line refuses the whole file."
     )
 
     def add_arguments(self, parser):
@@ -15,8 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, path, **options):
         try:
             if path == "-":
-                import sys
-
                 text = sys.stdin.read()
             else:
                 with open(path, encoding="utf-8-sig") as handle:
@@ -30,3 +31,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Imported {result['imported']} hash(es); {result['skipped']} already banked."
         )
+        if result["low_quality"]:
+            self.stdout.write(
+                f"Not banked: {result['low_quality']} hash(es) of PDQ quality under "
+                f"{services.pdq_hash.MIN_QUALITY} (images too flat to match on)."
+            )
+        for kind, count in sorted(result["other_signals"].items()):
+            self.stdout.write(
+                f"Skipped {count} line(s) of signal type {kind!r}: only PDQ is banked."
+            )
