@@ -297,7 +297,7 @@ REST_FRAMEWORK = {
     # Token first, so that an anonymous API call is told how to authenticate (401).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "takedown.security.SecondFactorSessionAuthentication",
     ],
     # Client addresses for throttling come from REMOTE_ADDR unless proxies are declared, so a
     # forged X-Forwarded-For cannot reset a client's count.
@@ -318,6 +318,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Portrait-right takedown notices: intake, tracking, review and measures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's description is public: a staff session that has not verified its second
+    # factor may read it too (every other API view refuses such a session).
+    "SERVE_AUTHENTICATION": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
