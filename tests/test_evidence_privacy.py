@@ -212,3 +212,29 @@ def test_without_keys_a_development_key_is_created_under_var_with_a_warning(
     assert Fernet(key_file.read_bytes()).decrypt(token) == b"identity"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert "TAKEDOWN_EVIDENCE_KEYS is not set" in caplog.text
+
+
+def test_nobody_edits_or_deletes_an_evidence_record_in_the_admin_superusers_included(
+    filed, admin_user
+):
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
+    evidence = identity_of(filed)
+    name = evidence.file.name
+    browser = web_as(admin_user)
+    change = f"/admin/notices/evidencefile/{evidence.pk}/change/"
+
+    page = browser.get(change)
+    edited = browser.post(change, {"encrypted": "", "purge_reason": "tidied up"})
+    deleted = browser.post(f"/admin/notices/evidencefile/{evidence.pk}/delete/", {"post": "yes"})
+    bulk = browser.post(
+        "/admin/notices/evidencefile/",
+        {"action": "delete_selected", "_selected_action": [evidence.pk], "post": "yes"},
+    )
+
+    assert page.status_code == 200 and 'name="encrypted"' not in page.content.decode()
+    assert edited.status_code == 403 and deleted.status_code == 403
+    assert bulk.status_code in (200, 302)
+    evidence.refresh_from_db()
+    assert evidence.encrypted and evidence.purged_at is None and evidence.purge_reason == ""
+    assert evidence.file.storage.exists(name)
