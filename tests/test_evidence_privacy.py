@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -14,6 +15,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import ActionLog
+from notices import crypto
+from notices.evidence import evidence_bytes, evidence_purge, evidence_rekey
 from notices.models import EvidenceFile
 
 from .conftest import api_as, jpeg_bytes, upload, web_as
@@ -238,3 +241,75 @@ def test_nobody_edits_or_deletes_an_evidence_record_in_the_admin_superusers_incl
     evidence.refresh_from_db()
     assert evidence.encrypted and evidence.purged_at is None and evidence.purge_reason == ""
     assert evidence.file.storage.exists(name)
+
+
+# --- key rotation racing a purge or a reader ------------------------------------------------------
+
+
+def stored_files(storage) -> list[str]:
+    root = Path(storage.location)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def rotating(filed, keys):
+    """The identity document as loaded before the keys rotate; the new key put first."""
+    evidence = identity_of(filed)
+    keys.TAKEDOWN_EVIDENCE_KEYS = [KEY_NEW, KEY_OLD]
+    return evidence
+
+
+def test_a_purge_holding_the_row_from_before_a_rotation_deletes_the_new_file_too(
+    rotating, private_storage
+):
+    before = stored_files(private_storage)
+    assert evidence_rekey(EvidenceFile.objects.get(pk=rotating.pk))
+
+    assert evidence_purge(rotating, reason="erasure")
+
+    rotating.refresh_from_db()
+    assert rotating.purged_at is not None and rotating.file.name == ""
+    assert len(stored_files(private_storage)) == len(before) - 1  # no copy left behind
+
+
+def test_a_rotation_that_loses_the_race_to_a_purge_removes_its_new_file(
+    rotating, private_storage, monkeypatch
+):
+    before = stored_files(private_storage)
+    real_reencrypt = crypto.reencrypt
+
+    def purged_meanwhile(token):
+        evidence_purge(EvidenceFile.objects.get(pk=rotating.pk), reason="retention")
+        return real_reencrypt(token)
+
+    monkeypatch.setattr(crypto, "reencrypt", purged_meanwhile)
+
+    assert evidence_rekey(rotating) is False
+    assert len(stored_files(private_storage)) == len(before) - 1
+
+
+def test_a_rotation_of_a_file_purged_since_it_was_listed_skips_it(rotating, private_storage):
+    evidence_purge(EvidenceFile.objects.get(pk=rotating.pk), reason="erasure")
+
+    assert evidence_rekey(rotating) is False
+
+
+def test_a_view_served_while_a_rotation_switches_the_file_reads_the_new_one(
+    rotating, legal, monkeypatch
+):
+    from cases import evidence_access
+
+    original = served(web_as(legal), rotating)
+    real = evidence_access.evidence_bytes
+
+    def rotated_after_the_row_was_read(evidence):
+        assert evidence_rekey(EvidenceFile.objects.get(pk=evidence.pk))
+        return real(evidence)
+
+    monkeypatch.setattr(evidence_access, "evidence_bytes", rotated_after_the_row_was_read)
+
+    assert served(web_as(legal), rotating) == original
+    with pytest.raises(FileNotFoundError):  # a file really missing is still an error
+        rotating.refresh_from_db()
+        rotating.file.storage.delete(rotating.file.name)
+        evidence_bytes(rotating)
