@@ -3,14 +3,18 @@ Django storage API is used)."""
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import uuid
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from . import crypto
 from .models import EvidenceFile
+
+logger = logging.getLogger(__name__)
 
 # A purge retries when a key rotation switched the row's file under it; more than a few
 # switches in a row means something else is wrong.
@@ -109,3 +113,57 @@ def evidence_rekey(evidence: EvidenceFile) -> bool:
     storage.delete(old_name)
     evidence.file.name = new_name
     return True
+
+
+def _walk(storage, folder: str = ""):
+    """Every file name under ``folder`` of the storage (local disk or S3 alike)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield posixpath.join(folder, name) if folder else name
+    for sub in folders:
+        yield from _walk(storage, posixpath.join(folder, sub) if folder else sub)
+
+
+def recent_folders(now=None) -> list[str]:
+    """The folders new evidence goes to (upload_to is year/month): this month's and last's."""
+    now = now or timezone.now()
+    last_month = now.replace(day=1) - timedelta(days=1)
+    return [now.strftime("%Y/%m"), last_month.strftime("%Y/%m")]
+
+
+def evidence_orphans_remove(*, older_than: timedelta, folders=None, now=None) -> list[str]:
+    """Delete the files in evidence storage that no evidence row names and that are older than
+    ``older_than`` (a younger one may belong to an intake still running); ``folders`` limits
+    the scan (all of the storage when None). Returns the names deleted, each also logged."""
+    now = now or timezone.now()
+    storage = EvidenceFile._meta.get_field("file").storage
+    deleted = []
+    for folder in [""] if folders is None else folders:
+        names = list(_walk(storage, folder))
+        if not names:
+            continue
+        known = set()
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            known.update(EvidenceFile.objects.filter(file__in=chunk).values_list("file", flat=True))
+        for name in names:
+            if name in known:
+                continue
+            try:
+                modified = storage.get_modified_time(name)
+            except FileNotFoundError:
+                continue  # gone meanwhile
+            if now - modified < older_than:
+                continue
+            storage.delete(name)
+            deleted.append(name)
+            logger.warning(
+                "Deleted evidence object %s (%s): no evidence row names it (an intake or "
+                "upload that failed after storing it).",
+                name,
+                modified.isoformat(),
+            )
+    return deleted

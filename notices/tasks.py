@@ -15,3 +15,14 @@ def purge_expired_evidence() -> dict:
     from .retention import purge_expired_evidence as purge
 
     return purge()
+
+
+@shared_task
+def remove_orphaned_evidence() -> int:
+    """Beat: delete recent evidence objects that no row names, an hour after they were stored
+    (an intake or upload that failed after storing them)."""
+    from datetime import timedelta
+
+    from .evidence import evidence_orphans_remove, recent_folders
+
+    return len(evidence_orphans_remove(older_than=timedelta(hours=1), folders=recent_folders()))

@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.tasks.purge_expired_evidence",
         "schedule": float(env_int("TAKEDOWN_RETENTION_SWEEP_SECONDS", 3600)),
     },
+    "remove-orphaned-evidence": {
+        "task": "notices.tasks.remove_orphaned_evidence",
+        "schedule": float(env_int("TAKEDOWN_RETENTION_SWEEP_SECONDS", 3600)),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
