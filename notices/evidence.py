@@ -80,7 +80,9 @@ def evidence_purge(evidence: EvidenceFile, *, reason: str, now=None) -> bool:
 
 
 def evidence_rekey(evidence: EvidenceFile) -> bool:
-    """Re-encrypt one file under the newest key. Returns False when there was nothing to do.
+    """Re-encrypt one file under the newest key, or encrypt one stored in clear whose kind is
+    now encrypted at rest (stored before its kind was). Returns False when there was nothing
+    to do.
 
     The new ciphertext is written under a new name, the row is switched to it only if it still
     names the old file and is not purged (a compare-and-swap), and then the old file is
@@ -88,30 +90,34 @@ def evidence_rekey(evidence: EvidenceFile) -> bool:
     deletes whichever file the row names, and a run stopped half-way never leaves the row
     naming a missing or half-written file.
     """
-    if not evidence.encrypted or evidence.purged_at is not None or not evidence.file:
+    from .services import ENCRYPTED_KINDS
+
+    wanted = evidence.encrypted or evidence.kind in ENCRYPTED_KINDS
+    if not wanted or evidence.purged_at is not None or not evidence.file:
         return False
-    old_name = evidence.file.name
+    old_name, was_encrypted = evidence.file.name, evidence.encrypted
     storage = evidence.file.storage
     try:
         with storage.open(old_name, "rb") as handle:
-            token = handle.read()
+            stored = handle.read()
     except FileNotFoundError:
         _current(evidence)
         if evidence.purged_at is not None or evidence.file.name != old_name:
             return False  # purged or re-keyed meanwhile
         raise
-    if crypto.is_current(token):
+    if was_encrypted and crypto.is_current(stored):
         return False
+    token = crypto.reencrypt(stored) if was_encrypted else crypto.encrypt(stored)
     fresh = posixpath.join(posixpath.dirname(old_name), f"{uuid.uuid4().hex}.bin")
-    new_name = storage.save(fresh, ContentFile(crypto.reencrypt(token)))
+    new_name = storage.save(fresh, ContentFile(token))
     switched = EvidenceFile.objects.filter(
-        pk=evidence.pk, file=old_name, purged_at__isnull=True
-    ).update(file=new_name)
+        pk=evidence.pk, file=old_name, encrypted=was_encrypted, purged_at__isnull=True
+    ).update(file=new_name, encrypted=True)
     if not switched:  # purged or re-keyed meanwhile: keep what the row says
         storage.delete(new_name)
         return False
     storage.delete(old_name)
-    evidence.file.name = new_name
+    evidence.file.name, evidence.encrypted = new_name, True
     return True
 
 

@@ -71,8 +71,15 @@ def request_fingerprint(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Documents that identify the person (or their mandate) are encrypted at rest.
-ENCRYPTED_KINDS = (EvidenceFile.Kind.IDENTITY, EvidenceFile.Kind.AUTHORIZATION)
+# Documents that identify a person (or their mandate) are encrypted at rest: the complainant's
+# identity and authorisation documents, and the parties' own documents, which may carry an ID
+# too (the uploader's counter-notice evidence, the complainant's proof of a legal action).
+ENCRYPTED_KINDS = (
+    EvidenceFile.Kind.IDENTITY,
+    EvidenceFile.Kind.AUTHORIZATION,
+    EvidenceFile.Kind.COUNTER_EVIDENCE,
+    EvidenceFile.Kind.LEGAL_ACTION_PROOF,
+)
 
 # The files store_evidence wrote inside evidence_removed_on_failure(), to delete if it fails.
 _written: ContextVar[list | None] = ContextVar("evidence_written", default=None)

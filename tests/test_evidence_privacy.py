@@ -21,6 +21,7 @@ from notices.models import EvidenceFile
 
 from .conftest import api_as, jpeg_bytes, upload, web_as
 from .test_access import claim, fast_setup, file_notice  # noqa: F401 - fixtures
+from .test_lifecycle import story  # noqa: F401 - fixture
 
 ID_CARD = jpeg_bytes((10, 20, 30))
 KEY_OLD = Fernet.generate_key().decode()
@@ -313,3 +314,53 @@ def test_a_view_served_while_a_rotation_switches_the_file_reads_the_new_one(
         rotating.refresh_from_db()
         rotating.file.storage.delete(rotating.file.name)
         evidence_bytes(rotating)
+
+
+def test_the_uploaders_counter_notice_evidence_and_the_complainants_proof_are_encrypted(
+    story,  # noqa: F811
+    keys,
+    legal,
+):
+    from .test_lifecycle import PDF, UPHOLD
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    documents = EvidenceFile.objects.filter(
+        kind__in=[EvidenceFile.Kind.COUNTER_EVIDENCE, EvidenceFile.Kind.LEGAL_ACTION_PROOF]
+    ).order_by("pk")
+
+    assert [d.kind for d in documents] == ["counter_evidence", "legal_action_proof"]
+    for document in documents:
+        on_disk = stored_bytes(document)
+        assert document.encrypted and document.file.name.endswith(".bin")
+        assert b"%PDF" not in on_disk
+        assert Fernet(KEY_OLD).decrypt(on_disk) == PDF
+        assert served(web_as(legal), document) == PDF
+
+
+def test_rotation_encrypts_a_counter_notice_document_stored_in_clear_before(
+    story,  # noqa: F811
+    keys,
+    legal,
+):
+    from .test_lifecycle import PDF, UPHOLD
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    document = EvidenceFile.objects.get(kind=EvidenceFile.Kind.COUNTER_EVIDENCE)
+    # As stored before counter-notice evidence was encrypted at rest.
+    clear = document.file.storage.save("2026/11/consent.pdf", io.BytesIO(PDF))
+    document.file.storage.delete(document.file.name)
+    EvidenceFile.objects.filter(pk=document.pk).update(file=clear, encrypted=False)
+    out = io.StringIO()
+
+    call_command("rotate_evidence_keys", stdout=out)
+
+    document.refresh_from_db()
+    assert "Encrypted 1 file(s) that were stored in clear." in out.getvalue()
+    assert document.encrypted and Fernet(KEY_OLD).decrypt(stored_bytes(document)) == PDF
+    assert not document.file.storage.exists(clear)
+    assert served(web_as(legal), document) == PDF
