@@ -11,10 +11,12 @@ def send_message(message_id: int) -> None:
 
 @shared_task
 def purge_expired_evidence() -> dict:
-    """Beat: delete the evidence files whose retention after their case closed has ended."""
+    """Beat: delete the evidence files whose retention after their case closed has ended, then
+    the hashes whose retention has."""
     from .retention import purge_expired_evidence as purge
+    from .retention import purge_expired_hashes
 
-    return purge()
+    return {**purge(), "hashes": purge_expired_hashes()}
 
 
 @shared_task

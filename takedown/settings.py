@@ -164,6 +164,9 @@ TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = env_bool("TAKEDOWN_IDENTITY_DOCUMENTS_W
 TAKEDOWN_RETENTION_IDENTITY_DAYS = env_int("TAKEDOWN_RETENTION_IDENTITY_DAYS", 90)
 TAKEDOWN_RETENTION_PHOTO_DAYS = env_int("TAKEDOWN_RETENTION_PHOTO_DAYS", 365)
 TAKEDOWN_LEGAL_HOLD_DAYS = env_int("TAKEDOWN_LEGAL_HOLD_DAYS", 1095)
+# The files' SHA-256 and the match results' perceptual hashes: cleared this long after the
+# case closes (and not before its files are deleted). Default: the legal hold.
+TAKEDOWN_RETENTION_HASHES_DAYS = env_int("TAKEDOWN_RETENTION_HASHES_DAYS", TAKEDOWN_LEGAL_HOLD_DAYS)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

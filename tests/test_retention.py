@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from cases.models import ActionLog, Case
+from cases.models import ActionLog, Case, MatchResult
 from notices.evidence import recent_folders
 from notices.models import EvidenceFile, Notice
-from notices.retention import purge_expired_evidence
+from notices.retention import purge_expired_evidence, purge_expired_hashes
 
 from .conftest import CommitAPIClient, CommitClient, notice_payload, post_url
 from .test_access import fast_setup, file_notice  # noqa: F401 - fixtures
@@ -300,3 +300,71 @@ def test_the_orphan_sweep_runs_under_beat(filed, private_storage):
     abandoned = private_storage.save(f"{recent_folders()[0]}/abandoned.bin", ContentFile(b"x"))
     _aged(private_storage, abandoned, hours=2)
     assert remove_orphaned_evidence() == 1
+
+
+# --- hashes ---------------------------------------------------------------------------------------
+
+
+def purge_hashes_after(days: int) -> dict:
+    with time_machine.travel(timezone.now() + timedelta(days=days), tick=False):
+        return purge_expired_hashes()
+
+
+def match_of(filed) -> MatchResult:
+    return MatchResult.objects.get(item__notice__reference=filed.reference)
+
+
+def test_hashes_are_cleared_after_the_legal_hold_once_the_files_are_gone_and_it_is_logged(
+    filed,
+):
+    withdraw(filed)
+    assert match_of(filed).reference_hashes, "the match result holds the photos' hashes"
+    hold = settings.TAKEDOWN_LEGAL_HOLD_DAYS
+    assert hold == settings.TAKEDOWN_RETENTION_HASHES_DAYS
+    purge_after(366)
+    recorded = {e.kind: e.sha256 for e in files_of(filed).values()}
+
+    too_early = purge_hashes_after(hold - 1)
+    kept = {e.kind: e.sha256 for e in files_of(filed).values()}
+    due = purge_hashes_after(hold + 1)
+    again = purge_hashes_after(hold + 2)
+
+    assert too_early == {"cases": 0, "hashes": 0} and kept == recorded
+    assert due == {"cases": 1, "hashes": len(recorded) + 1}
+    assert again == {"cases": 0, "hashes": 0}
+    assert {e.sha256 for e in files_of(filed).values()} == {""}
+    assert all(e.size for e in files_of(filed).values())  # kind and size stay as the record
+    match = match_of(filed)
+    assert match.reference_hashes == [] and match.reported_hashes == {}
+    assert match.verdict and match.distance is not None  # the comparison's outcome stays
+    (entry,) = ActionLog.objects.filter(case=filed.case, action="hashes_purged")
+    assert entry.actor_label == "system" and entry.details["retention_days"] == hold
+    assert sorted(entry.details["evidence_files"]) == sorted(e.pk for e in files_of(filed).values())
+    assert not any(value in str(entry.details) for value in recorded.values())
+
+
+def test_a_files_hash_stays_while_the_file_is_kept_whatever_the_hash_setting(filed, settings):
+    settings.TAKEDOWN_RETENTION_HASHES_DAYS = 30
+    withdraw(filed)
+
+    cleared = purge_hashes_after(31)
+
+    assert cleared == {"cases": 1, "hashes": 1}  # the match result's perceptual hashes
+    assert match_of(filed).reference_hashes == []
+    assert all(e.sha256 for e in files_of(filed).values())  # files still stored: hashes kept
+
+
+def test_nothing_is_cleared_while_the_case_is_open(filed):
+    assert purge_hashes_after(5000) == {"cases": 0, "hashes": 0}
+    assert match_of(filed).reference_hashes
+
+
+def test_the_beat_task_purges_files_then_hashes(filed):
+    from notices.tasks import purge_expired_evidence as task
+
+    withdraw(filed)
+    with time_machine.travel(timezone.now() + timedelta(days=5000), tick=False):
+        result = task()
+
+    assert result["files"] == 3 and result["hashes"]["cases"] == 1
+    assert {e.sha256 for e in files_of(filed).values()} == {""}
