@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -166,6 +167,7 @@ def _device_to_enrol(user) -> TOTPDevice | None:
     return device
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def enrol(request):
     """Add a TOTP device: show its key, confirm it with a first code. A staff member who
@@ -201,6 +203,7 @@ def enrol(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def verify(request):
     """Check a code from one of the user's confirmed devices and mark the session verified."""
