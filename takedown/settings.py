@@ -335,6 +335,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers it really gives (takedown/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "takedown.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MeasureEnum": "notices.models.Measure",
         "ItemOutcomeEnum": "notices.models.ReportedItem.Outcome",
