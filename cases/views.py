@@ -350,8 +350,8 @@ def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
     response = FileResponse(io.BytesIO(data), content_type=evidence.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    # Images were re-encoded at intake and may show in the page; anything else (a PDF is kept
-    # as sent) is only ever downloaded. Either way a browser runs nothing from the file.
+    # Images were re-encoded at intake and may show in the page; anything else (a PDF, re-drawn
+    # from its pages' pixels at intake) is only ever downloaded. A browser runs nothing from it.
     disposition = "inline" if evidence.content_type in INLINE_EVIDENCE_TYPES else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
