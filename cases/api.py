@@ -118,6 +118,8 @@ def _case_response(case_id: int) -> Response:
 
 
 class CaseClaimAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(request=None, responses={200: CaseSerializer}, summary="Claim a case")
     def post(self, request, pk):
         services.case_claim(case_id=pk, actor=Actor.staff(request.user))
@@ -125,6 +127,8 @@ class CaseClaimAPI(APIView):
 
 
 class CaseReleaseAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(request=None, responses={200: CaseSerializer}, summary="Release your claim")
     def post(self, request, pk):
         services.case_release(case_id=pk, actor=Actor.staff(request.user))
@@ -132,6 +136,8 @@ class CaseReleaseAPI(APIView):
 
 
 class CaseDecideAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(
         request=DecideSerializer,
         responses={200: DecisionSerializer},
@@ -159,6 +165,8 @@ class CaseDecideAPI(APIView):
 
 
 class CaseCloseAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(request=None, responses={200: CaseSerializer}, summary="Close a case")
     def post(self, request, pk):
         get_object_or_404(Case, pk=pk)
@@ -174,6 +182,8 @@ class ResolveDisputeSerializer(serializers.Serializer):
 
 
 class CaseResolveDisputeAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(
         request=ResolveDisputeSerializer,
         responses={200: CaseSerializer},
@@ -233,6 +243,8 @@ class CaseLogAPI(generics.ListAPIView):
 
 
 class MeasureRetryAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
+
     @extend_schema(
         request=None,
         responses={200: MeasureSerializer},

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from notices.models import Measure, NotifierSanction, UseType
 from takedown.csvcells import csv_safe
@@ -267,6 +268,7 @@ def dashboard_charts(figures: dict) -> list[dict]:
     ]
 
 
+@require_safe
 @staff_only
 def dashboard(request):
     period, context = _period_context(request)
@@ -394,6 +396,7 @@ def _export_period(request) -> tuple[Period | None, HttpResponse | None]:
     return period, None
 
 
+@require_safe
 @staff_only
 def dashboard_export(request):
     period, refusal = _export_period(request)
@@ -545,6 +548,7 @@ def transparency_sections(figures: dict) -> list[dict]:
     ]
 
 
+@require_safe
 @staff_only
 def transparency(request):
     period, context = _period_context(request)
@@ -552,6 +556,7 @@ def transparency(request):
     return render(request, "cases/transparency_report.html", context)
 
 
+@require_safe
 @staff_only
 def transparency_export(request):
     period, refusal = _export_period(request)

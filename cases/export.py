@@ -3,8 +3,10 @@
 The export is meant to leave the system (for a court, an authority or the parties' lawyers). It
 names every log entry of the case by sequence number and hash, and the head of the whole chain
 at export time, so that whoever keeps it can later ask the platform to show that its log still
-leads from those entries to that head (``manage.py verify_log``). Evidence files are described
-(kind, type, size, SHA-256), never included: no identity document leaves through an export.
+leads from those entries to that head (``manage.py verify_log``). Each entry carries every
+field its hash covers, so anyone can recompute it offline (cases.logchain, ``verify_log
+--export FILE``). Evidence files are described (kind, type, size, SHA-256), never included:
+no identity document leaves through an export.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .actionlog import log_head
+from .logchain import EXPORT_FORMAT
 from .models import ActionLog, Case, MatchResult, PlatformMeasure
 
-FORMAT = "takedown-case-export/1"
+FORMAT = EXPORT_FORMAT
 
 
 def _time(value):
@@ -100,19 +103,8 @@ def _measure(measure: PlatformMeasure) -> dict:
 
 
 def _entry(entry: ActionLog) -> dict:
-    return {
-        "sequence": entry.sequence,
-        "created_at": _time(entry.created_at),
-        "actor_label": entry.actor_label,
-        "action": entry.action,
-        "from_state": entry.from_state,
-        "to_state": entry.to_state,
-        "reasons": entry.reasons,
-        "details": entry.details,
-        "public_summary": entry.public_summary,
-        "previous_hash": entry.previous_hash,
-        "entry_hash": entry.entry_hash,
-    }
+    """Exactly what the entry's hash covers (so it can be recomputed), and the hash."""
+    return {**entry.canonical_content(), "entry_hash": entry.entry_hash}
 
 
 def case_export(case_id: int) -> dict:

@@ -10,7 +10,13 @@ from .serializers import LogHeadSerializer
 
 
 class ExportedEntrySerializer(serializers.Serializer):
+    """Every field the entry's hash covers (cases.logchain.HASHED_FIELDS) and the hash."""
+
     sequence = serializers.IntegerField()
+    case = serializers.IntegerField()
+    actor = serializers.IntegerField(
+        allow_null=True, help_text="The staff member's user id; null for the system or a party."
+    )
     created_at = serializers.DateTimeField()
     actor_label = serializers.CharField()
     action = serializers.CharField()

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "evidence_viewed": _("Evidence viewed"),
     "evidence_erased": _("Evidence erased at the complainant's request"),
     "evidence_purged": _("Evidence deleted at the end of its retention period"),
+    "hashes_purged": _("Hashes deleted at the end of their retention period"),
     "repeat_infringer_flagged": _("Uploader flagged as a repeat infringer"),
     "account_measure_applied": _("Measure on the uploader's account"),
     "uploader_told_account_measure": _("Uploader sent the reasons for the account measure"),

@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import hmac
-import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from notices.models import EvidenceFile, Measure, Notice, ReportedItem
+
+from .logchain import chain_hash
 
 
 class State(models.TextChoices):
@@ -478,7 +479,8 @@ class ActionLog(models.Model):
         raise PermissionDenied("The action log is append-only: entries cannot be deleted.")
 
     def canonical_content(self) -> dict:
-        """What the hash covers: every recorded field, the sequence and the previous hash."""
+        """What the hash covers: every recorded field, the sequence and the previous hash
+        (cases.logchain.HASHED_FIELDS, which a case export carries for each entry)."""
         return {
             "sequence": self.sequence,
             "case": self.case_id,
@@ -496,12 +498,6 @@ class ActionLog(models.Model):
 
     def compute_hash(self) -> str:
         return chain_hash(self.canonical_content())
-
-
-def chain_hash(content: dict) -> str:
-    """SHA-256 of the content as canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class LogHead(models.Model):

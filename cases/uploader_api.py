@@ -120,6 +120,7 @@ class UploaderCaseAPI(_UploaderAPI):
 
 
 class UploaderCounterNoticeAPI(_UploaderAPI):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -141,6 +142,7 @@ class UploaderCounterNoticeAPI(_UploaderAPI):
 
 
 class UploaderAppealAPI(_UploaderAPI):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(

@@ -15,13 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from notices.models import Measure
 
 from . import bulk, redress, services
 from .bulk import BULK_OUTCOMES
-from .errors import CaseError, InvalidInput
+from .errors import CaseError, InvalidInput, NotAllowed
 from .evidence_access import can_see_documents, evidence_open
 from .measures import measure_retry
 from .models import Case, Decision, PlatformMeasure, Priority, State, Verdict
@@ -127,6 +127,7 @@ def _filter_groups(filters: dict[str, str], counts: dict[str, dict[str, int]]) -
     ]
 
 
+@require_safe
 @staff_required
 def queue(request):
     """The work to do, filtered by GET parameters (shareable links), with the number of cases
@@ -157,6 +158,7 @@ def queue(request):
     )
 
 
+@require_safe
 @staff_required
 def case_detail(request, pk):
     # Opening the case is activity on it: the holder's claim is renewed.
@@ -225,8 +227,15 @@ def _ground_choices(outcomes=("uphold", "reject")) -> list:
 
 
 def _run(request, pk, call, success: str):
+    """Run a staff action from a form. A refusal by role answers 403 with the reason (the
+    action is not this person's to take); any other error (a conflict, a missing field) goes
+    back to the case page with the message, as does success."""
     try:
         call()
+    except NotAllowed as error:
+        return render(
+            request, "cases/refused.html", {"message": error.message, "case_id": pk}, status=403
+        )
     except CaseError as error:
         messages.error(request, error.message)
     else:
@@ -328,6 +337,7 @@ def case_close(request, pk):
 INLINE_EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 
+@require_safe
 @staff_required
 def evidence_file(request, pk):
     return evidence_response(request.user, pk)
@@ -340,8 +350,8 @@ def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
     response = FileResponse(io.BytesIO(data), content_type=evidence.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    # Images were re-encoded at intake and may show in the page; anything else (a PDF is kept
-    # as sent) is only ever downloaded. Either way a browser runs nothing from the file.
+    # Images were re-encoded at intake and may show in the page; anything else (a PDF, re-drawn
+    # from its pages' pixels at intake) is only ever downloaded. A browser runs nothing from it.
     disposition = "inline" if evidence.content_type in INLINE_EVIDENCE_TYPES else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

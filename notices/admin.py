@@ -71,27 +71,17 @@ class ReportedItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(admin.ModelAdmin):
-    """Metadata only: the files themselves are served by the permission-checked evidence view."""
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    """Metadata only: the files themselves are served by the permission-checked evidence view.
+    Read-only and undeletable, superusers included: whether a file is encrypted or was purged
+    changes only through the services (key rotation, retention, erasure), which also remove
+    the file from storage and log it; a row deleted here would leave its file behind."""
 
-    list_display = ["pk", "notice", "kind", "content_type", "size", "created_at"]
+    list_display = ["pk", "notice", "kind", "content_type", "size", "created_at", "purged_at"]
     list_filter = ["kind", "content_type"]
     search_fields = ["notice__reference", "sha256"]
     exclude = ["file"]
-    readonly_fields = [
-        "notice",
-        "kind",
-        "content_type",
-        "sha256",
-        "size",
-        "width",
-        "height",
-        "original_name",
-        "created_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False
+    readonly_fields = [f.name for f in EvidenceFile._meta.fields if f.name != "file"]
 
 
 @admin.register(OutboundEmail)

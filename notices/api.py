@@ -70,6 +70,9 @@ class NoticeCreateAPI(GenericAPIView):
     """POST files a notice (anyone; an organisation with its token). GET lists the notices of
     the organisation whose token is sent."""
 
+    # Besides what the view's build implies (takedown/openapi.py): a suspended notifier, a
+    # reused Idempotency-Key, the platform unreachable.
+    error_statuses = {"POST": (403, 422, 503)}
     permission_classes = [AllowAny]
     authentication_classes = [OrganisationTokenAuthentication]
     parser_classes = [MultiPartParser, FormParser]
@@ -184,6 +187,8 @@ def _complainant_action_schema(summary: str):
 class _ComplainantActionAPI(APIView):
     """A complainant acting on their own notice, authorised by the tracking token (or the
     API token of the organisation that filed it)."""
+
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
 
     permission_classes = [AllowAny]
     authentication_classes = [OrganisationTokenAuthentication]

@@ -41,6 +41,7 @@ def _answer(notice, erased) -> dict:
 
 
 class NoticeEraseAPI(APIView):
+    error_statuses = (409,)  # under legal hold (takedown/openapi.py)
     permission_classes = [AllowAny]
     authentication_classes = [OrganisationTokenAuthentication]
     throttle_classes = [TrackingThrottle]

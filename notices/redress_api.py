@@ -29,6 +29,7 @@ class LegalActionProofSerializer(serializers.Serializer):
 
 
 class _RedressAPI(APIView):
+    error_statuses = (409,)  # the case's state does not allow it (takedown/openapi.py)
     permission_classes = [AllowAny]
     authentication_classes = [OrganisationTokenAuthentication]
     throttle_classes = [TrackingThrottle]

@@ -10,8 +10,11 @@ appeal its files are under legal hold: nothing is deleted, and an erasure reques
 with the reason.
 
 Deleting removes the file from storage and marks its row purged: the row keeps kind, size and
-sha256, the record that the file existed. Hashes (rows, the staydown bank) and the action log
-are never deleted here; they are kept at least TAKEDOWN_LEGAL_HOLD_DAYS.
+sha256, the record that the file existed. The hashes themselves — each file's SHA-256 and the
+perceptual hashes of the match results (the complainant's reference photos, the reported
+image) — go TAKEDOWN_RETENTION_HASHES_DAYS after the case closes (by default the legal hold),
+once the files are gone. The staydown bank's entries live while their measure stands (staydown
+app); the action log is never deleted.
 """
 
 from __future__ import annotations
@@ -135,6 +138,84 @@ def _purge_case(case_id: int, now) -> int:
             },
         )
     return len(due)
+
+
+def _case_hashes(case):
+    """The case's evidence rows whose file is gone but whose SHA-256 is kept, and its match
+    results that still hold perceptual hashes."""
+    from cases.models import MatchResult
+
+    files = EvidenceFile.objects.filter(
+        Q(notice__case=case) | Q(notice__joined__case=case), purged_at__isnull=False
+    ).exclude(sha256="")
+    matches = MatchResult.objects.filter(
+        Q(item__notice__case=case) | Q(item__notice__joined__case=case)
+    ).exclude(reference_hashes=[], reported_hashes={})
+    return files.order_by("pk"), matches.order_by("pk")
+
+
+def purge_expired_hashes(now=None) -> dict:
+    """Clear the SHA-256 of purged files and the match results' perceptual hashes of every
+    case closed more than TAKEDOWN_RETENTION_HASHES_DAYS ago, and log it on the case."""
+    from cases.models import Case, MatchResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.TAKEDOWN_RETENTION_HASHES_DAYS)
+    with_files = EvidenceFile.objects.filter(purged_at__isnull=False).exclude(sha256="")
+    with_matches = MatchResult.objects.exclude(reference_hashes=[], reported_hashes={})
+    # Closed long enough: it entered a final state (as logged) before the cutoff.
+    long_closed = Case.objects.filter(state__in=FINAL_STATES).filter(
+        Q(log__to_state__in=FINAL_STATES, log__created_at__lte=cutoff) | Q(updated_at__lte=cutoff)
+    )
+    candidates = long_closed.filter(
+        Q(notice__evidence__in=with_files)
+        | Q(joined_notices__notice__evidence__in=with_files)
+        | Q(notice__items__match__in=with_matches)
+        | Q(joined_notices__notice__items__match__in=with_matches)
+    )
+    counts = {"cases": 0, "hashes": 0}
+    for case_id in sorted(set(candidates.values_list("pk", flat=True))):
+        cleared = _purge_case_hashes(case_id, now)
+        counts["cases"] += bool(cleared)
+        counts["hashes"] += cleared
+    return counts
+
+
+def _purge_case_hashes(case_id: int, now) -> int:
+    from cases.actionlog import log_append
+    from cases.models import Case
+    from cases.roles import Actor
+
+    days = settings.TAKEDOWN_RETENTION_HASHES_DAYS
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        closed = closed_at(case)
+        if closed is None or closed + timedelta(days=days) > now:
+            return 0
+        files, matches = _case_hashes(case)
+        file_ids = list(files.values_list("pk", flat=True))
+        match_ids = list(matches.values_list("pk", flat=True))
+        if not file_ids and not match_ids:
+            return 0
+        EvidenceFile.objects.filter(pk__in=file_ids).update(sha256="")
+        matches.model.objects.filter(pk__in=match_ids).update(
+            reference_hashes=[], reported_hashes={}
+        )
+        # The entry names what was cleared, never the hashes themselves.
+        log_append(
+            case=case,
+            actor=Actor.system(),
+            action="hashes_purged",
+            from_state=case.state,
+            reasons="Retention period of the hashes after the case closed has ended.",
+            details={
+                "closed_at": closed.isoformat(),
+                "retention_days": days,
+                "evidence_files": file_ids,
+                "match_results": match_ids,
+            },
+        )
+    return len(file_ids) + len(match_ids)
 
 
 def complainant_erase(notice: Notice, message: str = "") -> list[EvidenceFile]:

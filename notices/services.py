@@ -6,6 +6,8 @@ import hashlib
 import json
 import secrets
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -69,8 +71,36 @@ def request_fingerprint(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Documents that identify the person (or their mandate) are encrypted at rest.
-ENCRYPTED_KINDS = (EvidenceFile.Kind.IDENTITY, EvidenceFile.Kind.AUTHORIZATION)
+# Documents that identify a person (or their mandate) are encrypted at rest: the complainant's
+# identity and authorisation documents, and the parties' own documents, which may carry an ID
+# too (the uploader's counter-notice evidence, the complainant's proof of a legal action).
+ENCRYPTED_KINDS = (
+    EvidenceFile.Kind.IDENTITY,
+    EvidenceFile.Kind.AUTHORIZATION,
+    EvidenceFile.Kind.COUNTER_EVIDENCE,
+    EvidenceFile.Kind.LEGAL_ACTION_PROOF,
+)
+
+# The files store_evidence wrote inside evidence_removed_on_failure(), to delete if it fails.
+_written: ContextVar[list | None] = ContextVar("evidence_written", default=None)
+
+
+@contextmanager
+def evidence_removed_on_failure():
+    """Delete from storage the files store_evidence writes inside this block if the block
+    raises (its transaction rolled back: no row names them). Wrap it around the atomic block,
+    so that an error at commit counts too. A process killed meanwhile leaves files that
+    remove_orphaned_evidence deletes later."""
+    written: list = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
 
 
 def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFile:
@@ -93,6 +123,9 @@ def store_evidence(notice: Notice, kind: str, upload: CleanUpload) -> EvidenceFi
     # an encrypted file's name does not even say what kind of file it is.
     extension = "bin" if encrypted else upload.extension
     evidence.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(content), save=False)
+    written = _written.get()
+    if written is not None:
+        written.append((evidence.file.storage, evidence.file.name))
     evidence.save()
     return evidence
 
@@ -135,7 +168,7 @@ def notice_file(
     nonce = secrets.token_hex(32)
     token = Notice(tracking_nonce=nonce).tracking_token()
     try:
-        with transaction.atomic():
+        with evidence_removed_on_failure(), transaction.atomic():
             notice = Notice.objects.create(
                 # A placeholder until the pk is known; 32 characters, Notice.reference's limit.
                 reference=f"pending-{uuid.uuid4().hex[:24]}",

@@ -2,7 +2,10 @@
 
 Images are decoded (never trusted by name or declared type), capped in bytes and pixels, and
 re-encoded without EXIF, so GPS positions and device data never reach our storage. PDFs are
-accepted for documents only, recognised by their signature.
+accepted for documents only: each page is rendered to pixels (pypdfium2, at a bounded size and
+page count) and written into a new PDF that holds only those images, so no script, form, link,
+attachment or hidden payload of the original is ever stored or reaches a staff browser; the
+original bytes are not kept. Encrypted and unreadable PDFs are refused.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A document PDF is re-drawn page by page: at most this many pages, each at most this many
+# pixels on its longer side (and at most PDF_MAX_DPI), which keeps an ID card or a court
+# receipt legible and the work bounded.
+PDF_MAX_PAGES = 20
+PDF_MAX_SIDE_PIXELS = 2000
+PDF_MAX_DPI = 200
+PDF_JPEG_QUALITY = 85
 
 
 class UploadRejected(ValueError):
@@ -104,15 +114,87 @@ def _clean_image_bytes(data: bytes, name: str) -> CleanUpload:
     )
 
 
+def _render_pdf_pages(data: bytes, name: str) -> list[Image.Image]:
+    """Every page of the PDF as an RGB image, or a refusal that says why."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_raw
+
+    unreadable = f"{name} is not a PDF file we can read (damaged or incomplete)."
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) == pdfium_raw.FPDF_ERR_PASSWORD:
+            raise UploadRejected(
+                f"{name} is password-protected: upload it without a password, or a photo or "
+                "scan of the document."
+            ) from None
+        raise UploadRejected(unreadable) from None
+    try:
+        if pdfium_raw.FPDF_GetSecurityHandlerRevision(document.raw) != -1:
+            raise UploadRejected(
+                f"{name} is an encrypted PDF: upload it without encryption, or a photo or scan "
+                "of the document."
+            )
+        pages = len(document)
+        if pages == 0:
+            raise UploadRejected(unreadable)
+        if pages > PDF_MAX_PAGES:
+            raise UploadRejected(
+                f"{name} has {pages} pages; a document may have at most {PDF_MAX_PAGES}."
+            )
+        images = []
+        for index in range(pages):
+            page = document[index]
+            try:
+                width, height = page.get_size()  # in points, 1/72 inch
+                if width <= 0 or height <= 0:
+                    raise UploadRejected(unreadable)
+                scale = min(PDF_MAX_DPI / 72, PDF_MAX_SIDE_PIXELS / max(width, height))
+                bitmap = page.render(scale=scale)
+                images.append(bitmap.to_pil().convert("RGB"))
+                bitmap.close()
+            finally:
+                page.close()
+        return images
+    except pdfium.PdfiumError:
+        raise UploadRejected(unreadable) from None
+    finally:
+        document.close()
+
+
+def _clean_pdf_bytes(data: bytes, name: str) -> CleanUpload:
+    """The PDF re-drawn: a new PDF made only of its pages' pixels."""
+    images = _render_pdf_pages(data, name)
+    out = io.BytesIO()
+    # No dates or title: the same document always gives the same bytes (and SHA-256), so a
+    # retried filing is recognised as the same notice.
+    images[0].save(
+        out,
+        "PDF",
+        save_all=True,
+        append_images=images[1:],
+        quality=PDF_JPEG_QUALITY,
+        resolution=PDF_MAX_DPI,
+        title=None,
+        creationDate=None,
+        modDate=None,
+    )
+    first = images[0]
+    return CleanUpload(
+        content=out.getvalue(),
+        content_type="application/pdf",
+        extension="pdf",
+        original_name=name[:255],
+        width=first.width,
+        height=first.height,
+    )
+
+
 def clean_document(upload) -> CleanUpload:
-    """An identity or authorisation document: a photo or scan, or a PDF."""
+    """An identity or authorisation document: a photo or scan, or a PDF (re-drawn)."""
     data = _read_capped(upload)
     if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-1024:]:
-            raise UploadRejected(f"{upload.name} is not a complete PDF file.")
-        return CleanUpload(
-            content=data, content_type="application/pdf", extension="pdf", original_name=upload.name
-        )
+        return _clean_pdf_bytes(data, upload.name)
     try:
         return _clean_image_bytes(data, upload.name)
     except UploadRejected as error:

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import Throttled
 
 from cases.errors import CaseError
@@ -152,6 +152,7 @@ def notice_new(request):
     return _render_form(request, form)
 
 
+@require_safe
 def notice_receipt(request):
     # Shown once: the token must not stay readable in the session store.
     receipt = request.session.pop(RECEIPT_SESSION_KEY, None)
@@ -182,6 +183,7 @@ def notice_receipt(request):
     )
 
 
+@require_safe
 def notice_track(request):
     """Look up a notice by reference and token typed in a form."""
     form = TrackForm(request.GET or None)

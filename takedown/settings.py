@@ -164,6 +164,9 @@ TAKEDOWN_IDENTITY_DOCUMENTS_WITH_CLAIM = env_bool("TAKEDOWN_IDENTITY_DOCUMENTS_W
 TAKEDOWN_RETENTION_IDENTITY_DAYS = env_int("TAKEDOWN_RETENTION_IDENTITY_DAYS", 90)
 TAKEDOWN_RETENTION_PHOTO_DAYS = env_int("TAKEDOWN_RETENTION_PHOTO_DAYS", 365)
 TAKEDOWN_LEGAL_HOLD_DAYS = env_int("TAKEDOWN_LEGAL_HOLD_DAYS", 1095)
+# The files' SHA-256 and the match results' perceptual hashes: cleared this long after the
+# case closes (and not before its files are deleted). Default: the legal hold.
+TAKEDOWN_RETENTION_HASHES_DAYS = env_int("TAKEDOWN_RETENTION_HASHES_DAYS", TAKEDOWN_LEGAL_HOLD_DAYS)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -290,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.tasks.purge_expired_evidence",
         "schedule": float(env_int("TAKEDOWN_RETENTION_SWEEP_SECONDS", 3600)),
     },
+    "remove-orphaned-evidence": {
+        "task": "notices.tasks.remove_orphaned_evidence",
+        "schedule": float(env_int("TAKEDOWN_RETENTION_SWEEP_SECONDS", 3600)),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -297,7 +304,7 @@ REST_FRAMEWORK = {
     # Token first, so that an anonymous API call is told how to authenticate (401).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "takedown.security.SecondFactorSessionAuthentication",
     ],
     # Client addresses for throttling come from REMOTE_ADDR unless proxies are declared, so a
     # forged X-Forwarded-For cannot reset a client's count.
@@ -319,10 +326,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Portrait-right takedown notices: intake, tracking, review and measures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's description is public: a staff session that has not verified its second
+    # factor may read it too (every other API view refuses such a session).
+    "SERVE_AUTHENTICATION": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers it really gives (takedown/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "takedown.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MeasureEnum": "notices.models.Measure",
         "ItemOutcomeEnum": "notices.models.ReportedItem.Outcome",

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import security, views
@@ -12,13 +14,18 @@ api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Each page answers only the methods it serves (anything else is 405).
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(http_method_names=["get", "post", "head"]),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/second-factor/", security.verify, name="verify-second-factor"),
     path("accounts/second-factor/enrol/", security.enrol, name="enrol-second-factor"),
     path("admin/", admin.site.urls),
     # The language switcher posts here (Django's set_language; it stores a cookie).
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", require_POST(set_language), name="set_language"),
     path("notices/", include("notices.urls")),
     path("staff/", include("cases.urls")),
     path("respond/", include("cases.uploader_urls")),

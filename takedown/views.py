@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 
+@require_safe
 def home(request):
     posts = []
     if settings.TAKEDOWN_DEMO_PLATFORM:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
-from PIL import Image
+from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
 from notices.models import EvidenceFile
@@ -114,6 +114,18 @@ def jpeg_bytes(color=(200, 120, 90), size=(64, 64), exif: bytes | None = None) -
         image.save(out, "JPEG")
     else:
         image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def pdf_bytes(text: str = "Signed mandate", pages: int = 1) -> bytes:
+    """A small real PDF (a scanned-looking page per image), as a document upload would be."""
+    images = []
+    for number in range(1, pages + 1):
+        image = Image.new("RGB", (420, 594), "white")
+        ImageDraw.Draw(image).text((40, 60), f"{text} - page {number}", fill="black")
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=72)
     return out.getvalue()
 
 

@@ -33,6 +33,7 @@ from .conftest import (
     CommitClient,
     api_as,
     notice_payload,
+    pdf_bytes,
     post_url,
     upload,
     web_as,
@@ -323,9 +324,7 @@ def agent_case(anonymous_api, clinic_post, moderator_a):
         anonymous_api,
         clinic_post,
         relationship="agent",
-        authorization_document=upload(
-            "mandate.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf"
-        ),
+        authorization_document=upload("mandate.pdf", pdf_bytes(), "application/pdf"),
     )
     claim(moderator_a, filed.case)
     kinds = dict(filed.case.notice.evidence.values_list("kind", "pk"))

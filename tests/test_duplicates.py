@@ -17,6 +17,7 @@ from .conftest import (
     api_as,
     jpeg_bytes,
     notice_payload,
+    pdf_bytes,
     post_url,
     upload,
     web_as,
@@ -152,7 +153,7 @@ def test_an_organisation_filing_again_for_the_same_principal_joins_the_case(clin
     }
 
     def mandate():
-        return upload("mandate.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf")
+        return upload("mandate.pdf", pdf_bytes(), "application/pdf")
 
     first = file(
         client,

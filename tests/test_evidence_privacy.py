@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -14,10 +15,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import ActionLog
+from notices import crypto
+from notices.evidence import evidence_bytes, evidence_purge, evidence_rekey
 from notices.models import EvidenceFile
 
-from .conftest import api_as, jpeg_bytes, upload, web_as
+from .conftest import api_as, jpeg_bytes, pdf_bytes, upload, web_as
 from .test_access import claim, fast_setup, file_notice  # noqa: F401 - fixtures
+from .test_lifecycle import story  # noqa: F401 - fixture
 
 ID_CARD = jpeg_bytes((10, 20, 30))
 KEY_OLD = Fernet.generate_key().decode()
@@ -112,7 +116,7 @@ def test_identity_documents_are_encrypted_at_rest_and_served_as_uploaded(filed, 
 
 
 def test_an_agents_authorisation_document_is_encrypted_too(anonymous_api, clinic_post, keys):  # noqa: F811
-    pdf = b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+    pdf = pdf_bytes()
     filed = file_notice(
         anonymous_api,
         clinic_post,
@@ -121,8 +125,8 @@ def test_an_agents_authorisation_document_is_encrypted_too(anonymous_api, clinic
     )
     mandate = filed.case.notice.evidence.get(kind=EvidenceFile.Kind.AUTHORIZATION)
 
-    assert mandate.encrypted
-    assert Fernet(KEY_OLD).decrypt(stored_bytes(mandate)) == pdf
+    assert mandate.encrypted and b"%PDF" not in stored_bytes(mandate)
+    assert Fernet(KEY_OLD).decrypt(stored_bytes(mandate)).startswith(b"%PDF-")
 
 
 def test_rotating_the_keys_keeps_files_readable_and_reencrypts_them(filed, legal, keys):
@@ -212,3 +216,152 @@ def test_without_keys_a_development_key_is_created_under_var_with_a_warning(
     assert Fernet(key_file.read_bytes()).decrypt(token) == b"identity"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert "TAKEDOWN_EVIDENCE_KEYS is not set" in caplog.text
+
+
+def test_nobody_edits_or_deletes_an_evidence_record_in_the_admin_superusers_included(
+    filed, admin_user
+):
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
+    evidence = identity_of(filed)
+    name = evidence.file.name
+    browser = web_as(admin_user)
+    change = f"/admin/notices/evidencefile/{evidence.pk}/change/"
+
+    page = browser.get(change)
+    edited = browser.post(change, {"encrypted": "", "purge_reason": "tidied up"})
+    deleted = browser.post(f"/admin/notices/evidencefile/{evidence.pk}/delete/", {"post": "yes"})
+    bulk = browser.post(
+        "/admin/notices/evidencefile/",
+        {"action": "delete_selected", "_selected_action": [evidence.pk], "post": "yes"},
+    )
+
+    assert page.status_code == 200 and 'name="encrypted"' not in page.content.decode()
+    assert edited.status_code == 403 and deleted.status_code == 403
+    assert bulk.status_code in (200, 302)
+    evidence.refresh_from_db()
+    assert evidence.encrypted and evidence.purged_at is None and evidence.purge_reason == ""
+    assert evidence.file.storage.exists(name)
+
+
+# --- key rotation racing a purge or a reader ------------------------------------------------------
+
+
+def stored_files(storage) -> list[str]:
+    root = Path(storage.location)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def rotating(filed, keys):
+    """The identity document as loaded before the keys rotate; the new key put first."""
+    evidence = identity_of(filed)
+    keys.TAKEDOWN_EVIDENCE_KEYS = [KEY_NEW, KEY_OLD]
+    return evidence
+
+
+def test_a_purge_holding_the_row_from_before_a_rotation_deletes_the_new_file_too(
+    rotating, private_storage
+):
+    before = stored_files(private_storage)
+    assert evidence_rekey(EvidenceFile.objects.get(pk=rotating.pk))
+
+    assert evidence_purge(rotating, reason="erasure")
+
+    rotating.refresh_from_db()
+    assert rotating.purged_at is not None and rotating.file.name == ""
+    assert len(stored_files(private_storage)) == len(before) - 1  # no copy left behind
+
+
+def test_a_rotation_that_loses_the_race_to_a_purge_removes_its_new_file(
+    rotating, private_storage, monkeypatch
+):
+    before = stored_files(private_storage)
+    real_reencrypt = crypto.reencrypt
+
+    def purged_meanwhile(token):
+        evidence_purge(EvidenceFile.objects.get(pk=rotating.pk), reason="retention")
+        return real_reencrypt(token)
+
+    monkeypatch.setattr(crypto, "reencrypt", purged_meanwhile)
+
+    assert evidence_rekey(rotating) is False
+    assert len(stored_files(private_storage)) == len(before) - 1
+
+
+def test_a_rotation_of_a_file_purged_since_it_was_listed_skips_it(rotating, private_storage):
+    evidence_purge(EvidenceFile.objects.get(pk=rotating.pk), reason="erasure")
+
+    assert evidence_rekey(rotating) is False
+
+
+def test_a_view_served_while_a_rotation_switches_the_file_reads_the_new_one(
+    rotating, legal, monkeypatch
+):
+    from cases import evidence_access
+
+    original = served(web_as(legal), rotating)
+    real = evidence_access.evidence_bytes
+
+    def rotated_after_the_row_was_read(evidence):
+        assert evidence_rekey(EvidenceFile.objects.get(pk=evidence.pk))
+        return real(evidence)
+
+    monkeypatch.setattr(evidence_access, "evidence_bytes", rotated_after_the_row_was_read)
+
+    assert served(web_as(legal), rotating) == original
+    with pytest.raises(FileNotFoundError):  # a file really missing is still an error
+        rotating.refresh_from_db()
+        rotating.file.storage.delete(rotating.file.name)
+        evidence_bytes(rotating)
+
+
+def test_the_uploaders_counter_notice_evidence_and_the_complainants_proof_are_encrypted(
+    story,  # noqa: F811
+    keys,
+    legal,
+):
+    from .test_lifecycle import UPHOLD
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    documents = EvidenceFile.objects.filter(
+        kind__in=[EvidenceFile.Kind.COUNTER_EVIDENCE, EvidenceFile.Kind.LEGAL_ACTION_PROOF]
+    ).order_by("pk")
+
+    assert [d.kind for d in documents] == ["counter_evidence", "legal_action_proof"]
+    for document in documents:
+        on_disk = stored_bytes(document)
+        assert document.encrypted and document.file.name.endswith(".bin")
+        assert b"%PDF" not in on_disk
+        as_uploaded = Fernet(KEY_OLD).decrypt(on_disk)  # the PDF as re-drawn at upload
+        assert as_uploaded.startswith(b"%PDF-")
+        assert served(web_as(legal), document) == as_uploaded
+
+
+def test_rotation_encrypts_a_counter_notice_document_stored_in_clear_before(
+    story,  # noqa: F811
+    keys,
+    legal,
+):
+    from .test_lifecycle import PDF, UPHOLD
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    document = EvidenceFile.objects.get(kind=EvidenceFile.Kind.COUNTER_EVIDENCE)
+    # As stored before counter-notice evidence was encrypted at rest.
+    clear = document.file.storage.save("2026/11/consent.pdf", io.BytesIO(PDF))
+    document.file.storage.delete(document.file.name)
+    EvidenceFile.objects.filter(pk=document.pk).update(file=clear, encrypted=False)
+    out = io.StringIO()
+
+    call_command("rotate_evidence_keys", stdout=out)
+
+    document.refresh_from_db()
+    assert "Encrypted 1 file(s) that were stored in clear." in out.getvalue()
+    assert document.encrypted and Fernet(KEY_OLD).decrypt(stored_bytes(document)) == PDF
+    assert not document.file.storage.exists(clear)
+    assert served(web_as(legal), document) == PDF

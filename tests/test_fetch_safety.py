@@ -75,6 +75,27 @@ def _adapter(settings, url: str, networks: list[str]) -> HttpPlatformAdapter:
         ("100.64.0.1", "not a public address"),
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
+        # IPv6 forms that lead to an IPv4 address are judged by that address.
+        ("::ffff:10.0.0.1", "a private address"),
+        ("::ffff:93.184.215.14", None),
+        ("::127.0.0.1", "an IPv4-compatible address of 127.0.0.1, a loopback address"),
+        ("::a9fe:a9fe", "an IPv4-compatible address of 169.254.169.254, a link-local address"),
+        ("::93.184.215.14", "a reserved address"),  # deprecated form: never used
+        ("2002:7f00:1::1", "a 6to4 address of 127.0.0.1, a loopback address"),
+        ("2002:a9fe:a9fe::", "a 6to4 address of 169.254.169.254, a link-local address"),
+        ("2002:c0a8:101::1", "a 6to4 address of 192.168.1.1, a private address"),
+        ("2002:5db8:d70e::1", None),
+        ("64:ff9b::7f00:1", "a NAT64 address of 127.0.0.1, a loopback address"),
+        ("64:ff9b::a00:7", "a NAT64 address of 10.0.0.7, a private address"),
+        ("64:ff9b::5db8:d70e", None),
+        ("64:ff9b:1::a00:7", "a reserved address"),  # local-use NAT64: never a platform
+        (
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "a Teredo address (its far end cannot be checked)",
+        ),
+        ("2001::1", "a Teredo address (its far end cannot be checked)"),
+        ("fec0::1", "a site-local address"),
+        ("feff::1", "a site-local address"),
     ],
 )
 def test_only_public_addresses_are_allowed(settings, address, refusal):
@@ -93,6 +114,22 @@ def test_a_platform_host_resolving_inside_the_network_is_refused_before_connecti
     assert raised.value.transient is False
     assert "connects only to public addresses" in str(raised.value)
     assert httpserver.log == []
+
+
+@pytest.mark.parametrize("address", ["2002:7f00:1::1", "64:ff9b::a9fe:a9fe", "fec0::1"])
+def test_a_platform_host_resolving_to_ipv6_that_leads_inside_is_refused(
+    settings, resolver, address
+):
+    resolver.answers[NAME] = [address]
+    adapter = _adapter(settings, f"https://{NAME}/v1", networks=[])
+    with pytest.raises(PlatformError, match="connects only to public addresses"):
+        adapter.fetch_content("post-1")
+
+
+def test_an_allowed_network_admits_its_6to4_form_only_through_the_embedded_address(settings):
+    settings.TAKEDOWN_PLATFORM_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    assert address_refusal("2002:a00:7::1") is None
+    assert address_refusal("2002:c0a8:101::1") == "a 6to4 address of 192.168.1.1, a private address"
 
 
 def test_localhost_is_refused_without_an_explicit_allowance(settings, httpserver):

@@ -3,16 +3,23 @@ a second factor for staff, and the deploy settings."""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
-from .conftest import CommitClient, web_as
+from .conftest import CommitClient, upload, web_as
+from .test_access import file_notice
+from .test_evidence_privacy import ID_CARD, identity_of, keys  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "pw-for-tests-only"
@@ -217,6 +224,118 @@ def test_required_second_factor_lets_staff_in_after_a_verified_code(otp_required
     assert client.get("/api/v1/cases/").status_code == 200
 
 
+def _staff_api_paths() -> list[str]:
+    """Every API route whose view signs staff in by session, with 1 for any parameter."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from takedown.security import SecondFactorSessionAuthentication
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith("api/"):
+                view = getattr(pattern.callback, "view_class", None)
+                if SecondFactorSessionAuthentication in getattr(view, "authentication_classes", []):
+                    yield "/" + re.sub(r"<\w+:\w+>", "1", route)
+
+    return sorted(walk(get_resolver().url_patterns))
+
+
+def test_every_staff_api_route_signs_sessions_in_through_the_second_factor_check():
+    paths = _staff_api_paths()
+    assert "/api/v1/cases/" in paths and "/api/v1/evidence/1/" in paths
+    assert len(paths) >= 15
+
+
+@pytest.mark.parametrize("authorization", ["Bogus x", "Basic bW9kOnB3", "Bearer abc", "Session"])
+def test_an_authorization_header_does_not_let_an_unverified_session_past_the_second_factor(
+    otp_required, moderator_a, authorization
+):
+    client = web_as(moderator_a)
+    paths = _staff_api_paths()
+    assert paths, "no API route signs sessions in through the second-factor check"
+    for path in paths:
+        for method in (client.get, client.post):
+            response = method(path, HTTP_AUTHORIZATION=authorization)
+            assert response.status_code == 403, (path, response.status_code)
+            assert "second factor" in response.json()["detail"], path
+
+
+@pytest.fixture
+def identity_document(anonymous_api, clinic_post, keys):  # noqa: F811
+    filed = file_notice(anonymous_api, clinic_post, identity_document=upload("id.jpg", ID_CARD))
+    return identity_of(filed)
+
+
+def test_an_unverified_session_cannot_read_an_identity_document_through_the_api(
+    otp_required, legal, identity_document
+):
+    evidence = identity_document
+    response = web_as(legal).get(f"/api/v1/evidence/{evidence.pk}/", HTTP_AUTHORIZATION="Bogus x")
+    assert response.status_code == 403
+    assert ID_CARD not in response.content
+
+
+def test_a_staff_token_still_reaches_the_api_when_the_second_factor_is_required(
+    otp_required, moderator_a
+):
+    token = Token.objects.create(user=moderator_a)
+    response = CommitClient().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+
+
+def test_a_verified_session_reaches_the_api_with_any_authorization_header(
+    otp_required, moderator_a
+):
+    device = TOTPDevice.objects.create(user=moderator_a, name="phone", confirmed=True)
+    client = CommitClient()
+    client.post(reverse("login"), {"username": "moderator_a", "password": PASSWORD})
+    client.post(reverse("verify-second-factor"), {"token": _code(device)})
+    assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Bogus x").status_code == 200
+
+
+def test_a_password_alone_cannot_enrol_a_first_device_when_the_second_factor_is_required(
+    otp_required, moderator_a
+):
+    client = CommitClient()
+    client.post(reverse("login"), {"username": "moderator_a", "password": PASSWORD})
+    response = client.get(reverse("enrol-second-factor"))
+    assert response.status_code == 403
+    assert "administrator has opened enrolment" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=moderator_a).exists()
+    assert client.post(reverse("enrol-second-factor"), {"token": "123456"}).status_code == 403
+
+
+def test_an_admin_opens_enrolment_and_the_person_enrols_within_a_day(otp_required, moderator_a):
+    out = io.StringIO()
+    call_command("open_second_factor_enrolment", "moderator_a", stdout=out)
+    assert "Enrolment opened for moderator_a" in out.getvalue()
+    client = CommitClient()
+    client.post(reverse("login"), {"username": "moderator_a", "password": PASSWORD})
+    page = client.get(reverse("enrol-second-factor"))
+    assert page.status_code == 200
+    device = TOTPDevice.objects.get(user=moderator_a)
+    response = client.post(
+        reverse("enrol-second-factor"), {"token": _code(device), "next": "/staff/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert client.get("/api/v1/cases/").status_code == 200
+    with pytest.raises(CommandError, match="already has a confirmed device"):
+        call_command("open_second_factor_enrolment", "moderator_a", stdout=io.StringIO())
+
+
+def test_an_opened_enrolment_expires_after_a_day(otp_required, moderator_a):
+    call_command("open_second_factor_enrolment", "moderator_a", stdout=io.StringIO())
+    TOTPDevice.objects.filter(user=moderator_a).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    client = CommitClient()
+    client.post(reverse("login"), {"username": "moderator_a", "password": PASSWORD})
+    assert client.get(reverse("enrol-second-factor")).status_code == 403
+
+
 def test_required_second_factor_guards_the_admin(otp_required, admin_user):
     admin_user.is_superuser = True
     admin_user.save(update_fields=["is_superuser"])
@@ -230,6 +349,8 @@ def test_required_second_factor_leaves_public_pages_and_token_clients_alone(
 ):
     assert web_as(moderator_a).get("/notices/new/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
+    # The API's public description, read from an unverified staff session.
+    assert web_as(moderator_a).get("/api/schema/", HTTP_AUTHORIZATION="Bogus x").status_code == 200
 
 
 # --- deploy settings ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from PIL import Image
 from cases.models import Case
 from notices.models import EvidenceFile, Notice
 
-from .conftest import jpeg_bytes, notice_payload, post_url, upload
+from .conftest import jpeg_bytes, notice_payload, pdf_bytes, post_url, upload
 
 API = "/api/v1/notices/"
 
@@ -102,9 +102,7 @@ def test_an_agent_must_attach_an_authorisation(anonymous_api, clinic_post):
         anonymous_api,
         [post_url(clinic_post)],
         relationship="agent",
-        authorization_document=upload(
-            "mandate.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf"
-        ),
+        authorization_document=upload("mandate.pdf", pdf_bytes(), "application/pdf"),
     )
     assert ok.status_code == 201, ok.json()
 

@@ -18,11 +18,19 @@ from cases.models import Case, CounterNotice, DeadlineBreach
 from demo_platform.models import Post, UploaderMessage
 from notices.models import NotifierSanction
 
-from .conftest import CommitAPIClient, api_as, notice_payload, post_url, posts_by_role, upload
+from .conftest import (
+    CommitAPIClient,
+    api_as,
+    notice_payload,
+    pdf_bytes,
+    post_url,
+    posts_by_role,
+    upload,
+)
 
 # A Monday morning, so that business days are easy to count.
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+PDF = pdf_bytes("Court receipt")
 GROUND = {"uphold": "portrait_right", "reject": "insufficient_evidence", "request_info": None}
 
 

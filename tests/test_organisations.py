@@ -15,7 +15,7 @@ from cases.models import Case, Decision, Priority
 from notices.authentication import api_token_create, api_token_revoke, hash_key
 from notices.models import ApiToken, Notice, Organisation
 
-from .conftest import CommitAPIClient, api_as, notice_payload, post_url, upload
+from .conftest import CommitAPIClient, api_as, notice_payload, pdf_bytes, post_url, upload
 
 API = "/api/v1/notices/"
 CASES = "/api/v1/cases/"
@@ -50,7 +50,7 @@ def with_token(org: Organisation, client_class=CommitAPIClient) -> APIClient:
 
 
 def mandate():
-    return upload("mandate.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf")
+    return upload("mandate.pdf", pdf_bytes(), "application/pdf")
 
 
 def file_as_agent(client, post, principal: str, email: str):

@@ -4,9 +4,13 @@ dashboard and in every case export so that it can be kept outside the system."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -317,3 +321,133 @@ def test_an_upheld_case_export_has_its_decision_measures_and_every_entry(
     assert body["log_head"]["sequence"] >= body["log"][-1]["sequence"]
     assert {e["kind"] for e in body["notice"]["evidence"]} >= {"identity", "reference_photo"}
     assert log_check().intact
+
+
+# --- checking an export outside the system ------------------------------------------------------
+
+
+def _recomputed(entry: dict) -> str:
+    """The recipe the README gives: SHA-256 of every field but the hash, as sorted compact JSON."""
+    content = {name: value for name, value in entry.items() if name != "entry_hash"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@pytest.fixture
+def export_file(db, moderator_a, tmp_path):
+    """A case with three entries in a row (1-3), another case's entry (4), then a fifth entry;
+    the first case exported to a file."""
+    case, other = _case(1), _case(2)
+    for n in (1, 2, 3):
+        _append(case, n)
+    _append(other, 4)
+    _append(case, 5)
+    body = api_as(moderator_a).get(f"/api/v1/cases/{case.pk}/export/").json()
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def _exported(path) -> dict:
+    return json.loads(path.read_text())
+
+
+def verify_export(path) -> str:
+    out = io.StringIO()
+    call_command("verify_log", export=str(path), stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def verify_export_fails(path) -> tuple[str, str]:
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_log", export=str(path), stdout=io.StringIO(), stderr=err)
+    return str(failure.value), err.getvalue()
+
+
+def test_an_export_carries_every_field_each_entry_hash_covers(export_file):
+    body = _exported(export_file)
+
+    stored = ActionLog.objects.get(sequence=1)
+    assert set(body["log"][0]) == {*stored.canonical_content(), "entry_hash"}
+    assert body["log"][0]["actor"] is None and body["log"][0]["case"] == stored.case_id
+    assert [_recomputed(entry) for entry in body["log"]] == [e["entry_hash"] for e in body["log"]]
+
+
+def test_verify_log_checks_an_untouched_export_offline(export_file):
+    report = verify_export(export_file)
+
+    assert "Export intact: 4 entries recomputed, 2 links between consecutive entries" in report
+    assert "1 gap(s) hold other cases' entries" in report
+    assert "sequence 5" in report
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (lambda log: log[1].update(reasons="Nothing to see."), "entry 2: contents were altered"),
+        (lambda log: log[0].update(actor=7), "entry 1: contents were altered"),
+        (lambda log: log[3].update(created_at="2020-01-01T00:00:00+00:00"), "entry 5: contents"),
+    ],
+)
+def test_verify_log_finds_a_tampered_export_entry(export_file, tamper, problem):
+    body = _exported(export_file)
+    tamper(body["log"])
+    export_file.write_text(json.dumps(body))
+
+    summary, problems = verify_export_fails(export_file)
+
+    assert "The export fails verification" in summary
+    assert problem in problems
+
+
+def test_an_entry_rewritten_with_a_recomputed_hash_breaks_the_link_to_the_next(export_file):
+    body = _exported(export_file)
+    body["log"][0]["reasons"] = "Rewritten."
+    body["log"][0]["entry_hash"] = _recomputed(body["log"][0])
+    export_file.write_text(json.dumps(body))
+
+    _, problems = verify_export_fails(export_file)
+
+    assert problems.splitlines() == [
+        "entry 2: chain broken before it (its previous hash is not the hash of entry 1)"
+    ]
+
+
+def test_an_entry_removed_from_an_export_and_the_gap_closed_is_found(export_file):
+    body = _exported(export_file)
+    del body["log"][1]
+    body["log"][1]["sequence"] = 2  # entry 3 renumbered, its hash recomputed
+    body["log"][1]["entry_hash"] = _recomputed(body["log"][1])
+    export_file.write_text(json.dumps(body))
+
+    _, problems = verify_export_fails(export_file)
+
+    assert "entry 2: chain broken before it" in problems
+
+
+def test_an_export_in_the_earlier_format_is_refused_with_the_reason(export_file):
+    body = _exported(export_file)
+    body["format"] = "takedown-case-export/1"
+    export_file.write_text(json.dumps(body))
+
+    _, problems = verify_export_fails(export_file)
+
+    assert "earlier formats leave out fields the hashes cover" in problems
+
+
+def test_the_export_check_runs_without_the_system(export_file):
+    script = Path(__file__).resolve().parent.parent / "cases" / "logchain.py"
+
+    intact = subprocess.run(  # noqa: S603 - our own script, on a file we wrote
+        [sys.executable, "-I", str(script), str(export_file)], capture_output=True, text=True
+    )
+    body = _exported(export_file)
+    body["log"][2]["details"] = {"n": 99}
+    export_file.write_text(json.dumps(body))
+    tampered = subprocess.run(  # noqa: S603
+        [sys.executable, "-I", str(script), str(export_file)], capture_output=True, text=True
+    )
+
+    assert intact.returncode == 0 and "Export intact: 4 entries" in intact.stdout
+    assert tampered.returncode == 1 and "entry 3: contents were altered" in tampered.stderr

@@ -4,19 +4,27 @@ that they existed; every deletion is logged; nothing under legal hold is touched
 
 from __future__ import annotations
 
+import io
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import IntegrityError
 from django.utils import timezone
 
-from cases.models import ActionLog, Case
-from notices.models import EvidenceFile
-from notices.retention import purge_expired_evidence
+from cases.models import ActionLog, Case, MatchResult
+from notices.evidence import recent_folders
+from notices.models import EvidenceFile, Notice
+from notices.retention import purge_expired_evidence, purge_expired_hashes
 
-from .conftest import CommitAPIClient, CommitClient
+from .conftest import CommitAPIClient, CommitClient, notice_payload, post_url
 from .test_access import fast_setup, file_notice  # noqa: F401 - fixtures
 
 NOTICES = "/api/v1/notices/"
@@ -212,3 +220,151 @@ def test_a_verification_sent_again_after_an_erasure_finds_no_photo_and_says_so(f
     case = case_verify_matches(case_id=filed.case.pk)
 
     assert case.verdict == "unavailable"
+
+
+# --- files no row names -------------------------------------------------------------------------
+
+
+def stored_files(storage) -> set[str]:
+    root = Path(storage.location)
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def test_an_intake_that_fails_after_storing_its_files_leaves_none_in_storage(
+    anonymous_api, clinic_post, private_storage, monkeypatch
+):
+    from notices import services
+
+    def lost_the_race(notice, refs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "_open_or_join_case", lost_the_race)
+
+    with pytest.raises(IntegrityError):
+        anonymous_api.post(
+            NOTICES,
+            notice_payload([post_url(clinic_post)]),
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="retry-7",
+        )
+
+    assert not Notice.objects.exists() and not EvidenceFile.objects.exists()
+    assert stored_files(private_storage) == set()
+
+
+def _aged(storage, name: str, hours: float) -> None:
+    when = time.time() - hours * 3600
+    os.utime(storage.path(name), (when, when))
+
+
+def test_the_sweep_deletes_files_no_row_names_an_hour_after_they_were_stored(
+    filed, private_storage, caplog
+):
+    kept = {e.file.name for e in files_of(filed).values()}
+    folder = recent_folders()[0]
+    abandoned = private_storage.save(f"{folder}/abandoned.bin", ContentFile(b"x"))
+    in_flight = private_storage.save(f"{folder}/in-flight.jpg", ContentFile(b"y"))
+    for name in (*kept, abandoned):
+        _aged(private_storage, name, hours=2)
+    out = io.StringIO()
+
+    call_command("remove_orphaned_evidence", stdout=out)
+
+    assert stored_files(private_storage) == kept | {in_flight}
+    assert f"Deleted {abandoned}" in out.getvalue()
+    assert "Deleted 1 evidence object(s) that no evidence row names" in out.getvalue()
+    assert f"Deleted evidence object {abandoned}" in caplog.text
+    assert all(e.purged_at is None for e in files_of(filed).values())
+
+
+def test_the_sweep_reaches_older_folders_only_when_asked_to_scan_everything(filed, private_storage):
+    forgotten = private_storage.save("2019/01/forgotten.bin", ContentFile(b"z"))
+    _aged(private_storage, forgotten, hours=24 * 365)
+
+    call_command("remove_orphaned_evidence", stdout=io.StringIO())
+    scanned_recent = stored_files(private_storage)
+    call_command("remove_orphaned_evidence", "--all", stdout=io.StringIO())
+
+    assert forgotten in scanned_recent
+    assert forgotten not in stored_files(private_storage)
+    assert {e.file.name for e in files_of(filed).values()} <= stored_files(private_storage)
+
+
+def test_the_orphan_sweep_runs_under_beat(filed, private_storage):
+    from notices.tasks import remove_orphaned_evidence
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["remove-orphaned-evidence"]["task"]
+        == "notices.tasks.remove_orphaned_evidence"
+    )
+    abandoned = private_storage.save(f"{recent_folders()[0]}/abandoned.bin", ContentFile(b"x"))
+    _aged(private_storage, abandoned, hours=2)
+    assert remove_orphaned_evidence() == 1
+
+
+# --- hashes ---------------------------------------------------------------------------------------
+
+
+def purge_hashes_after(days: int) -> dict:
+    with time_machine.travel(timezone.now() + timedelta(days=days), tick=False):
+        return purge_expired_hashes()
+
+
+def match_of(filed) -> MatchResult:
+    return MatchResult.objects.get(item__notice__reference=filed.reference)
+
+
+def test_hashes_are_cleared_after_the_legal_hold_once_the_files_are_gone_and_it_is_logged(
+    filed,
+):
+    withdraw(filed)
+    assert match_of(filed).reference_hashes, "the match result holds the photos' hashes"
+    hold = settings.TAKEDOWN_LEGAL_HOLD_DAYS
+    assert hold == settings.TAKEDOWN_RETENTION_HASHES_DAYS
+    purge_after(366)
+    recorded = {e.kind: e.sha256 for e in files_of(filed).values()}
+
+    too_early = purge_hashes_after(hold - 1)
+    kept = {e.kind: e.sha256 for e in files_of(filed).values()}
+    due = purge_hashes_after(hold + 1)
+    again = purge_hashes_after(hold + 2)
+
+    assert too_early == {"cases": 0, "hashes": 0} and kept == recorded
+    assert due == {"cases": 1, "hashes": len(recorded) + 1}
+    assert again == {"cases": 0, "hashes": 0}
+    assert {e.sha256 for e in files_of(filed).values()} == {""}
+    assert all(e.size for e in files_of(filed).values())  # kind and size stay as the record
+    match = match_of(filed)
+    assert match.reference_hashes == [] and match.reported_hashes == {}
+    assert match.verdict and match.distance is not None  # the comparison's outcome stays
+    (entry,) = ActionLog.objects.filter(case=filed.case, action="hashes_purged")
+    assert entry.actor_label == "system" and entry.details["retention_days"] == hold
+    assert sorted(entry.details["evidence_files"]) == sorted(e.pk for e in files_of(filed).values())
+    assert not any(value in str(entry.details) for value in recorded.values())
+
+
+def test_a_files_hash_stays_while_the_file_is_kept_whatever_the_hash_setting(filed, settings):
+    settings.TAKEDOWN_RETENTION_HASHES_DAYS = 30
+    withdraw(filed)
+
+    cleared = purge_hashes_after(31)
+
+    assert cleared == {"cases": 1, "hashes": 1}  # the match result's perceptual hashes
+    assert match_of(filed).reference_hashes == []
+    assert all(e.sha256 for e in files_of(filed).values())  # files still stored: hashes kept
+
+
+def test_nothing_is_cleared_while_the_case_is_open(filed):
+    assert purge_hashes_after(5000) == {"cases": 0, "hashes": 0}
+    assert match_of(filed).reference_hashes
+
+
+def test_the_beat_task_purges_files_then_hashes(filed):
+    from notices.tasks import purge_expired_evidence as task
+
+    withdraw(filed)
+    with time_machine.travel(timezone.now() + timedelta(days=5000), tick=False):
+        result = task()
+
+    assert result["files"] == 3 and result["hashes"]["cases"] == 1
+    assert {e.sha256 for e in files_of(filed).values()} == {""}

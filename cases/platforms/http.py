@@ -101,15 +101,49 @@ def _allowed_networks() -> list:
     ]
 
 
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address reached.
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+# IPv4-compatible IPv6 (deprecated, RFC 4291): ::a.b.c.d.
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The IPv4 address an IPv6 address carries (and how), for the forms that route to it."""
+    if ip.ipv4_mapped is not None:
+        return "an IPv4-mapped", ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return "a 6to4", ip.sixtofour
+    if ip in NAT64_PREFIX:
+        return "a NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:
+        return "an IPv4-compatible", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_refusal(address: str) -> str | None:
     """Why takedown must not connect to ``address`` (None: it may). Public addresses are
     fine; loopback, private, link-local, shared, reserved and multicast ones only when they
-    are in TAKEDOWN_PLATFORM_ALLOWED_NETWORKS."""
+    are in TAKEDOWN_PLATFORM_ALLOWED_NETWORKS. An IPv6 address that carries an IPv4 one
+    (mapped, compatible, 6to4, NAT64) is judged by the IPv4 address it leads to; Teredo
+    (whose far end is hidden in the address) and site-local addresses are refused."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     if any(ip in network for network in _allowed_networks()):
         return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            form, ipv4 = embedded
+            refusal = address_refusal(str(ipv4))
+            if form == "an IPv4-mapped":
+                return refusal
+            if refusal:
+                return f"{form} address of {ipv4}, {refusal}"
+            if form in ("a 6to4", "a NAT64"):
+                return None  # a public IPv4 address, reached through a translator or tunnel
+        if ip.teredo is not None:
+            return "a Teredo address (its far end cannot be checked)"
+        if ip.is_site_local:
+            return "a site-local address"
     for kind in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
         if getattr(ip, f"is_{kind}"):
             return f"a {kind.replace('_', '-')} address"

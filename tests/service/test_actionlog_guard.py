@@ -1,5 +1,7 @@
 """On PostgreSQL the database itself keeps the action log append-only, concurrent appends from
-many connections make one unbroken chain, and verify_log finds what a superuser changed."""
+many connections make one unbroken chain, and verify_log finds what the table's owner or a
+superuser changed. The app's own role, which does not own the tables, cannot switch the guard
+off."""
 
 import psycopg
 import pytest
@@ -66,7 +68,8 @@ def test_verify_log_names_an_entry_a_superuser_changed_by_its_sequence_number(de
     assert "Head: sequence 5, hash" in manage(deployment.env(), "verify_log")
 
     with _connect(deployment) as db:
-        # Only a superuser can get past the trigger, by switching triggers off for the session.
+        # A superuser gets past the trigger by switching triggers off for the session (the
+        # table's owner can too, with ALTER TABLE ... DISABLE TRIGGER: the app must not own it).
         db.execute("SET session_replication_role = replica")
         db.execute("UPDATE cases_actionlog SET reasons = 'rewritten' WHERE sequence = 3")
         db.commit()
@@ -87,6 +90,57 @@ def test_verify_log_reports_an_entry_a_superuser_deleted(deployment):
     failure = _verify_log_fails(deployment)
     assert "first broken entry is sequence 2" in failure
     assert "entry 2 is missing: the chain jumps to 3" in failure
+
+
+def _role(deployment, name: str, *, owner: bool = False) -> str:
+    """A login role for this deployment's database (roles are cluster-wide: named after it),
+    granted what the README's least-privilege app role gets; with ``owner``, it owns the
+    action log instead. Returns a database URL that signs in as it."""
+    role = f"{name}_{deployment.database_url.rsplit('/', 1)[1]}"
+    deployment.sql(f'CREATE ROLE "{role}" LOGIN')
+    if owner:
+        deployment.sql(f'ALTER TABLE cases_actionlog OWNER TO "{role}"')
+    else:
+        for grant in APP_ROLE_GRANTS:
+            deployment.sql(grant.format(role=f'"{role}"'))
+    return deployment.database_url.replace("postgres@", f"{role}@")
+
+
+def test_the_app_role_that_does_not_own_the_log_cannot_switch_its_guard_off(deployment):
+    app_url = _role(deployment, "takedown_app")
+    env = {**deployment.env(), "DATABASE_URL": app_url}
+    # The app works as this role: it appends, and verify_log reads the chain.
+    manage(env, "shell", "-c", INSERT_ONE_ENTRY)
+    assert "Action log intact: 1 entries verified." in manage(env, "verify_log")
+
+    with psycopg.connect(app_url.replace("postgres://", "postgresql://")) as db:
+        for statement in (
+            "ALTER TABLE cases_actionlog DISABLE TRIGGER cases_actionlog_append_only",
+            "ALTER TABLE cases_actionlog DISABLE TRIGGER USER",
+            "DROP TRIGGER cases_actionlog_append_only ON cases_actionlog",
+            "ALTER TABLE cases_loghead DISABLE TRIGGER USER",
+            "SET session_replication_role = replica",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                db.execute(statement)
+            db.rollback()
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            db.execute("UPDATE cases_actionlog SET reasons = 'rewritten'")
+        db.rollback()
+    assert "Action log intact: 1 entries verified." in manage(env, "verify_log")
+
+
+def test_the_owner_of_the_log_can_switch_its_guard_off_which_verify_log_then_finds(deployment):
+    manage(deployment.env(), "shell", "-c", INSERT_ENTRIES)
+    owner_url = _role(deployment, "takedown_owner", owner=True)
+
+    with psycopg.connect(owner_url.replace("postgres://", "postgresql://")) as db:
+        db.execute("ALTER TABLE cases_actionlog DISABLE TRIGGER cases_actionlog_append_only")
+        db.execute("UPDATE cases_actionlog SET reasons = 'rewritten' WHERE sequence = 4")
+        db.execute("ALTER TABLE cases_actionlog ENABLE TRIGGER cases_actionlog_append_only")
+        db.commit()
+
+    assert "first broken entry is sequence 4" in _verify_log_fails(deployment)
 
 
 def test_concurrent_appends_from_many_connections_never_fork_the_chain(deployment):
@@ -211,6 +265,13 @@ for n in range(5):
     log_append(case=cases[n % 2], actor=Actor.system(), action="note", reasons=f"Entry {n}.",
                details={"n": n})
 """
+)
+
+# What the README's app role gets: data, never ownership (DDL stays with the migration role).
+APP_ROLE_GRANTS = (
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
 )
 
 THREADS, APPENDS = 8, 25
