@@ -15,7 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from notices.models import EvidenceFile, ReportedItem
-from notices.services import store_evidence
+from notices.services import evidence_removed_on_failure, store_evidence
 from notices.uploads import CleanUpload
 from takedown.enqueue import enqueue_on_commit
 
@@ -158,22 +158,25 @@ def counter_notice_file(
         case.restore_due_at = min(ends)
         return ["restore_due_at"]
 
-    case = case_transition(
-        case_id=access.case_id,
-        action="counter_notice",
-        actor=Actor.uploader(),
-        reasons=statement,
-        details={
-            "uploader_access_id": access.pk,
-            "policy": settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
-        },
-        public_summary=gettext_noop(
-            "The uploader sent a counter-notice. You may show that you complained to the "
-            "authorities or went to court before the waiting period ends."
-        ),
-        check=check,
-        apply=apply,
-    )
+    # A refusal after the files were written (a second counter-notice racing this one) takes
+    # them out of storage again.
+    with evidence_removed_on_failure():
+        case = case_transition(
+            case_id=access.case_id,
+            action="counter_notice",
+            actor=Actor.uploader(),
+            reasons=statement,
+            details={
+                "uploader_access_id": access.pk,
+                "policy": settings.TAKEDOWN_COUNTER_NOTICE_POLICY,
+            },
+            public_summary=gettext_noop(
+                "The uploader sent a counter-notice. You may show that you complained to the "
+                "authorities or went to court before the waiting period ends."
+            ),
+            check=check,
+            apply=apply,
+        )
     counter = created["counter"]
     email_complainant(case, "counter_notice_forwarded", counter=counter)
     return counter
@@ -237,17 +240,18 @@ def legal_action_proof(*, case_id: int, message: str, files: list[CleanUpload]) 
         case.due_at = case.review_due_at
         return ["restore_due_at", "review_due_at", "due_at"]
 
-    case = case_transition(
-        case_id=case_id,
-        action="legal_action_proof",
-        actor=Actor.complainant(),
-        reasons=message,
-        check=check,
-        apply=apply,
-        public_summary=gettext_noop(
-            "You sent proof of legal action: the measure stays while staff review the dispute."
-        ),
-    )
+    with evidence_removed_on_failure():
+        case = case_transition(
+            case_id=case_id,
+            action="legal_action_proof",
+            actor=Actor.complainant(),
+            reasons=message,
+            check=check,
+            apply=apply,
+            public_summary=gettext_noop(
+                "You sent proof of legal action: the measure stays while staff review the dispute."
+            ),
+        )
     for row in created["rows"]:
         enqueue_on_commit(tasks.execute_measure, row.pk)
     return case

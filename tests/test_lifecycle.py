@@ -991,3 +991,40 @@ def test_the_complainants_details_in_free_text_are_withheld_from_the_uploader(st
     from cases.measures import statement_for_uploader
 
     assert "Mei Lin's selfie" in statement_for_uploader(story.case.decisions.get())
+
+
+def test_a_counter_notice_that_fails_after_storing_its_evidence_leaves_no_file(
+    story, private_storage, monkeypatch
+):
+    from pathlib import Path
+
+    from cases import redress, services
+    from cases.models import UploaderAccess
+    from notices.uploads import clean_document
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    root = Path(private_storage.location)
+    before = {p for p in root.rglob("*") if p.is_file()}
+
+    def broken_log(**kwargs):
+        raise RuntimeError("the database went away")
+
+    # The failure comes after the evidence was written, inside the transaction.
+    monkeypatch.setattr(services, "log_append", broken_log)
+    evidence = clean_document(upload("consent.pdf", PDF, "application/pdf"))
+    with pytest.raises(RuntimeError):
+        redress.counter_notice_file(
+            access=UploaderAccess.objects.get(),
+            fields={
+                "name": "Zhang Wei",
+                "email": "legal@glow.example",
+                "statement": "Consent given.",
+                "signature": "Zhang Wei",
+                "good_faith": True,
+            },
+            evidence=[evidence],
+        )
+
+    assert {p for p in root.rglob("*") if p.is_file()} == before
+    assert not CounterNotice.objects.exists()
