@@ -25,6 +25,18 @@ def test_platform_host(settings):
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request in another language (the Chinese
+    pages) leaves that language active in the thread, and a later test would read it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def private_storage(tmp_path, monkeypatch):
     """Evidence goes to a per-test folder; throttles start from zero."""
     storage = PrivateFileSystemStorage(location=str(tmp_path / "evidence"))
