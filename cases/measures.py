@@ -200,7 +200,10 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
         result = adapter.restore(measure.item.content_id, idempotency_key=measure.idempotency_key)
     else:
         result = adapter.apply_measure(
-            measure.item.content_id, measure.measure, idempotency_key=measure.idempotency_key
+            measure.item.content_id,
+            measure.measure,
+            idempotency_key=measure.idempotency_key,
+            territorial_scope=measure.decision.territorial_scope if measure.decision_id else (),
         )
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=measure.case_id)

@@ -342,6 +342,21 @@ def _decision_ground(outcome: str, ground: str | None) -> dict:
     raise InvalidInput(message, field_errors={"ground": [message]})
 
 
+# Taking content down or disconnecting its link acts everywhere at once; only withholding it
+# (block) can be limited to some countries, and the platform is told which.
+SCOPED_MEASURES = frozenset({"block"})
+
+
+def _refuse_scope_for_global_measures(measures) -> None:
+    global_ones = sorted({m for m in measures if m and m not in SCOPED_MEASURES})
+    if global_ones:
+        message = _(
+            "%(measures)s act everywhere: only block can be limited to some countries. Leave "
+            "territorial_scope empty, or block instead."
+        ) % {"measures": ", ".join(global_ones)}
+        raise InvalidInput(message, field_errors={"territorial_scope": [message]})
+
+
 def _territorial_scope(scope) -> list[str]:
     if scope in (None, ""):
         return list(settings.TAKEDOWN_TERRITORIAL_SCOPE)
@@ -469,6 +484,14 @@ def case_decide(
     if manifestly_unfounded and action != "reject":
         message = _("Only a rejected notice can be marked manifestly unfounded.")
         raise InvalidInput(message, field_errors={"manifestly_unfounded": [message]})
+    scope_given = territorial_scope not in (None, "", [])
+    if action != "uphold" and (scope_given or ends_on not in (None, "")):
+        message = _(
+            "territorial_scope and ends_on describe a measure: give them only when upholding."
+        )
+        raise InvalidInput(
+            message, field_errors={"territorial_scope": [message], "ends_on": [message]}
+        )
     scope = _territorial_scope(territorial_scope)
     ends_on = checked_ends_on(ends_on) if action == "uphold" else None
     created: dict = {}
@@ -483,6 +506,8 @@ def case_decide(
         _require_own_live_claim(case, actor)
         if action == "uphold":
             created["measures"] = _measures_by_item(case, measure, items)
+            if scope_given:
+                _refuse_scope_for_global_measures(created["measures"].values())
 
     def apply(case: Case) -> list[str]:
         appeal = created["appeal"]

@@ -56,6 +56,8 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=20, choices=State.choices, default=State.LIVE)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # A blocked post is withheld only in these countries (ISO 3166-1 alpha-2); empty: everywhere.
+    blocked_in = models.JSONField(default=list, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -72,6 +74,14 @@ class Post(models.Model):
     @property
     def content_id(self) -> str:
         return f"post-{self.pk}"
+
+    def withheld_from(self, country: str) -> bool:
+        """Whether a viewer in ``country`` (empty: unknown) is refused the post."""
+        if self.state == self.State.LIVE:
+            return False
+        if self.state == self.State.BLOCKED and self.blocked_in:
+            return country.upper() in self.blocked_in
+        return True
 
 
 class PostEvent(models.Model):

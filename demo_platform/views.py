@@ -32,6 +32,12 @@ UNAVAILABLE = {
 }
 
 
+def viewer_country(request) -> str:
+    """Where the viewer is. A real platform geolocates them; the demo takes ?country=DE (or an
+    X-Viewer-Country header), so a block limited to some countries can be seen working."""
+    return (request.GET.get("country") or request.headers.get("X-Viewer-Country") or "").strip()
+
+
 def _unavailable(request, post):
     status, title, explanation = UNAVAILABLE[post.state]
     context = {"post_id": post.pk, "title": title, "explanation": explanation}
@@ -47,7 +53,7 @@ def index(request):
 @require_safe
 def post_page(request, pk):
     post = get_object_or_404(Post.objects.select_related("account"), pk=pk)
-    if post.state != Post.State.LIVE:
+    if post.withheld_from(viewer_country(request)):
         return _unavailable(request, post)
     return render(request, "demo_platform/post.html", {"post": post})
 
@@ -55,7 +61,7 @@ def post_page(request, pk):
 @require_safe
 def post_image(request, pk):
     post = get_object_or_404(Post.objects.defer("caption"), pk=pk)
-    if post.state != Post.State.LIVE:
+    if post.withheld_from(viewer_country(request)):
         return _unavailable(request, post)
     response = HttpResponse(bytes(post.image), content_type="image/jpeg")
     # Never cached: once a measure is applied the image must stop being served at once.

@@ -483,7 +483,8 @@ TAKEDOWN_DECISION_GROUNDS = {
         "explanation": "The notice lacks the preliminary evidence or identity the law requires.",
     },
 }
-# Where a measure applies (ISO 3166-1 alpha-2 codes); empty means everywhere.
+# The countries where the platform offers its service (ISO 3166-1 alpha-2 codes; empty means
+# everywhere): the scope recorded when a decision gives none. Only a block can be narrower.
 TAKEDOWN_TERRITORIAL_SCOPE = env_list("TAKEDOWN_TERRITORIAL_SCOPE", [])
 
 # A claim is a lease that lapses after this many minutes without activity.

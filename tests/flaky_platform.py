@@ -10,9 +10,14 @@ class FlakyDemoPlatform(DemoPlatformAdapter):
     transient = True
     calls = 0
 
-    def apply_measure(self, content_id, measure, *, idempotency_key):
+    def apply_measure(self, content_id, measure, *, idempotency_key, territorial_scope=()):
         type(self).calls += 1
         if type(self).failures_left > 0:
             type(self).failures_left -= 1
             raise PlatformError("platform answered 503", transient=type(self).transient)
-        return super().apply_measure(content_id, measure, idempotency_key=idempotency_key)
+        return super().apply_measure(
+            content_id,
+            measure,
+            idempotency_key=idempotency_key,
+            territorial_scope=territorial_scope,
+        )

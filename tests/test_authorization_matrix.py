@@ -18,6 +18,7 @@ answers 403 on the web as on the API, so the web rows hold the same role sets as
 
 import copy
 import re
+import uuid
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 
@@ -37,6 +38,7 @@ from cases.models import (
     DeadlineBreach,
     Decision,
     RepeatInfringer,
+    StatementExport,
     UploaderAccess,
 )
 from demo_platform.models import UploaderMessage
@@ -219,6 +221,8 @@ ADMIN_ACCESS = {
     "cases.appeal": (VIEW, NOBODY, NOBODY, NOBODY),
     "cases.deadlinebreach": (VIEW, NOBODY, NOBODY, NOBODY),
     "cases.repeatinfringer": (VIEW, NOBODY, NOBODY, NOBODY),
+    # Who handed out which statement of reasons: the roles that export them.
+    "cases.statementexport": (frozenset({LEGAL, ADMIN}), NOBODY, NOBODY, NOBODY),
     "demo_platform.account": (NOBODY, NOBODY, NOBODY, NOBODY),
     "demo_platform.post": (NOBODY, NOBODY, NOBODY, NOBODY),
     "demo_platform.uploadermessage": (NOBODY, NOBODY, NOBODY, NOBODY),
@@ -395,6 +399,13 @@ def _records_for_the_admin(case, reviewer) -> None:
     )
     DeadlineBreach.objects.create(case=case, stage="decision", due_at=now, detected_at=now)
     RepeatInfringer.objects.create(uploader_id="someone", upheld_cases=3, flagged_at=now)
+    StatementExport.objects.create(
+        puid="TD-2026-000002-item1-measure1",
+        batch=uuid.uuid4(),
+        exported_at=now,
+        exported_by=reviewer,
+        channel="api",
+    )
     NotifierSanction.objects.create(
         notifier_email="someone.else@example.com",
         kind="warning",

@@ -271,9 +271,21 @@ def test_each_measure_is_sent_by_name_and_the_platforms_answer_returned(platform
     result = getattr(adapter, measure)("post-4", idempotency_key=f"key-{measure}")
 
     (request,) = platform.calls("POST", "/content/post-4/measures")
-    assert request.get_json() == {"measure": measure, "idempotency_key": f"key-{measure}"}
+    sent = {"measure": measure, "idempotency_key": f"key-{measure}"}
+    if measure == "block":
+        sent["territorial_scope"] = []  # everywhere
+    assert request.get_json() == sent
     assert result.ok is True
     assert result.response == {"measure": measure, "state": "deleted", "replayed": False}
+
+
+def test_a_block_tells_the_platform_where_it_applies(platform, adapter):
+    adapter.apply_measure(
+        "post-4", "block", idempotency_key="key-geo", territorial_scope=["DE", "FR"]
+    )
+
+    (request,) = platform.calls("POST", "/content/post-4/measures")
+    assert request.get_json()["territorial_scope"] == ["DE", "FR"]
 
 
 def test_a_replayed_key_gets_the_stored_answer(platform, adapter):

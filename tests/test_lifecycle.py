@@ -694,11 +694,46 @@ def test_an_empty_counter_notice_or_proof_is_a_400_not_a_crash(story):
 def test_a_territorial_scope_must_name_real_countries(story):
     story.file()
     story.claim("moderator_a")
-    story.decide("moderator_a", "uphold", expect=400, territorial_scope=["DE", "XX"])
+    story.decide(
+        "moderator_a", "uphold", expect=400, measure="block", territorial_scope=["DE", "XX"]
+    )
     assert "XX" in story.response.json()["detail"]
     story.state("in_review")
-    story.decide("moderator_a", "uphold", territorial_scope=["de", "FR"])
+    story.decide("moderator_a", "uphold", measure="block", territorial_scope=["de", "FR"])
     assert story.response.json()["territorial_scope"] == ["DE", "FR"]
+
+
+@pytest.mark.parametrize("measure", ["delete", "disconnect_link"])
+def test_only_a_block_can_be_limited_to_some_countries(story, measure):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", expect=400, measure=measure, territorial_scope=["DE"])
+    assert "only block can be limited" in story.response.json()["territorial_scope"][0]
+    story.state("in_review")
+    story.post_is("live")
+
+
+@pytest.mark.parametrize("outcome", ["reject", "request_info"])
+def test_scope_and_end_date_are_refused_without_a_measure(story, outcome):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", outcome, expect=400, ends_on="2027-01-31")
+    assert "only when upholding" in story.response.json()["ends_on"][0]
+    story.state("in_review")
+
+
+def test_a_block_limited_to_some_countries_is_withheld_only_there(story, client):
+    story.file()
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", measure="block", territorial_scope=["DE", "FR"])
+    story.post_is("blocked")
+
+    page = f"/platform/posts/{story.post.pk}/"
+    assert client.get(page, {"country": "DE"}).status_code == 451
+    assert client.get(page, HTTP_X_VIEWER_COUNTRY="fr").status_code == 451
+    assert client.get(page, {"country": "CN"}).status_code == 200
+    measure = story.case.decisions.get().measures.get()
+    assert measure.platform_response["blocked_in"] == ["DE", "FR"]
 
 
 def test_parties_are_told_why_an_action_is_not_open_in_plain_words(story):
@@ -915,7 +950,9 @@ def test_the_complainant_reads_the_whole_statement_of_reasons_in_their_language(
 
     story.file()
     story.claim("moderator_a")
-    story.decide("moderator_a", "uphold", territorial_scope=["CN"], ends_on="2027-05-31")
+    story.decide(
+        "moderator_a", "uphold", measure="block", territorial_scope=["CN"], ends_on="2027-05-31"
+    )
     tracked = CommitAPIClient().get(
         f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
     )

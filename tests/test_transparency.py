@@ -188,7 +188,7 @@ def test_restrictions_only_outside_europe_and_failed_measures_are_not_exported(
 ):
     case = file_notice(anonymous_api, clinic_post, pack_post)
     decision = uphold(
-        case, moderator_a, {clinic_post: "delete", pack_post: "delete"}, territorial_scope=["CN"]
+        case, moderator_a, {clinic_post: "block", pack_post: "block"}, territorial_scope=["CN"]
     )
     assert export_statements().statements == []
     Decision.objects.filter(pk=decision.pk).update(territorial_scope=[])
@@ -736,7 +736,7 @@ def test_statements_restricted_only_outside_europe_are_counted_as_skipped(
     anonymous_api, clinic_post, moderator_a, legal
 ):
     case = file_notice(anonymous_api, clinic_post)
-    uphold(case, moderator_a, {clinic_post: "delete"}, territorial_scope=["CN"])
+    uphold(case, moderator_a, {clinic_post: "block"}, territorial_scope=["CN"])
     body = api_as(legal).get("/api/v1/statements/").json()
     assert body["count"] == 0
     assert body["skipped"] == {"invalid": 0, "already_exported": 0, "outside_europe": 1}

@@ -7,6 +7,7 @@ fetches the image, applies and reverses measures and notifies uploaders only thr
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -74,7 +75,11 @@ class PlatformAdapter(ABC):
     def disconnect_link(self, content_id: str, *, idempotency_key: str) -> MeasureResult: ...
 
     @abstractmethod
-    def block(self, content_id: str, *, idempotency_key: str) -> MeasureResult: ...
+    def block(
+        self, content_id: str, *, idempotency_key: str, territorial_scope: Sequence[str] = ()
+    ) -> MeasureResult:
+        """Withhold the content in the countries of ``territorial_scope`` (ISO 3166-1 alpha-2
+        codes), or everywhere when it is empty."""
 
     @abstractmethod
     def restore(self, content_id: str, *, idempotency_key: str) -> MeasureResult: ...
@@ -91,8 +96,20 @@ class PlatformAdapter(ABC):
             "This platform offers no account measures through its adapter.", transient=False
         )
 
-    def apply_measure(self, content_id: str, measure: str, *, idempotency_key: str):
-        """Dispatch one of MEASURES to its operation."""
+    def apply_measure(
+        self,
+        content_id: str,
+        measure: str,
+        *,
+        idempotency_key: str,
+        territorial_scope: Sequence[str] = (),
+    ):
+        """Dispatch one of MEASURES to its operation; a block carries its territorial scope
+        (the others act everywhere)."""
         if measure not in MEASURES:
             raise ValueError(f"Unknown measure {measure!r}; expected one of {', '.join(MEASURES)}.")
+        if measure == "block":
+            return self.block(
+                content_id, idempotency_key=idempotency_key, territorial_scope=territorial_scope
+            )
         return getattr(self, measure)(content_id, idempotency_key=idempotency_key)

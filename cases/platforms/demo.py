@@ -8,6 +8,7 @@ matched against the platform's own URL patterns.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -50,6 +51,21 @@ SEVERITY = {
 }
 
 
+def _blocked_in(post: Post, measure: str, to_state: str, scope: Sequence[str]) -> list[str]:
+    """The countries a blocked post is withheld in after ``measure`` (empty: everywhere). A
+    second block widens the first; a block everywhere covers any narrower one."""
+    if to_state != Post.State.BLOCKED:
+        return []
+    countries = sorted({code.upper() for code in scope})
+    if measure != PostEvent.Measure.BLOCK:
+        return post.blocked_in  # a block left in place by a weaker measure
+    if post.state != Post.State.BLOCKED:
+        return countries
+    if not countries or not post.blocked_in:
+        return []
+    return sorted(set(post.blocked_in) | set(countries))
+
+
 class DemoPlatformAdapter(PlatformAdapter):
     # --- reading -------------------------------------------------------------------------------
 
@@ -88,8 +104,10 @@ class DemoPlatformAdapter(PlatformAdapter):
     def disconnect_link(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
         return self._apply(content_id, PostEvent.Measure.DISCONNECT_LINK, idempotency_key)
 
-    def block(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
-        return self._apply(content_id, PostEvent.Measure.BLOCK, idempotency_key)
+    def block(
+        self, content_id: str, *, idempotency_key: str, territorial_scope: Sequence[str] = ()
+    ) -> MeasureResult:
+        return self._apply(content_id, PostEvent.Measure.BLOCK, idempotency_key, territorial_scope)
 
     def restore(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
         return self._apply(content_id, PostEvent.Measure.RESTORE, idempotency_key)
@@ -145,7 +163,9 @@ class DemoPlatformAdapter(PlatformAdapter):
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _apply(self, content_id: str, measure: str, idempotency_key: str) -> MeasureResult:
+    def _apply(
+        self, content_id: str, measure: str, idempotency_key: str, scope: Sequence[str] = ()
+    ) -> MeasureResult:
         if not idempotency_key:
             raise PlatformError(
                 "An idempotency key is required for every measure.", transient=False
@@ -170,14 +190,17 @@ class DemoPlatformAdapter(PlatformAdapter):
                     and SEVERITY[from_state] > SEVERITY[to_state]
                 ):
                     to_state = from_state
-                if from_state != to_state:
+                blocked_in = _blocked_in(post, measure, to_state, scope)
+                if from_state != to_state or blocked_in != post.blocked_in:
                     post.state, post.state_changed_at = to_state, now
-                    post.save(update_fields=["state", "state_changed_at"])
+                    post.blocked_in = blocked_in
+                    post.save(update_fields=["state", "state_changed_at", "blocked_in"])
                 response = {
                     "content_id": post.content_id,
                     "measure": measure,
                     "previous_state": from_state,
                     "state": to_state,
+                    "blocked_in": blocked_in,
                     "applied_at": now.isoformat(),
                     "idempotency_key": idempotency_key,
                     "replayed": False,

@@ -26,6 +26,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
@@ -312,8 +313,12 @@ class HttpPlatformAdapter(PlatformAdapter):
     def disconnect_link(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
         return self._measure(content_id, "disconnect_link", idempotency_key)
 
-    def block(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
-        return self._measure(content_id, "block", idempotency_key)
+    def block(
+        self, content_id: str, *, idempotency_key: str, territorial_scope: Sequence[str] = ()
+    ) -> MeasureResult:
+        return self._measure(
+            content_id, "block", idempotency_key, territorial_scope=list(territorial_scope)
+        )
 
     def restore(self, content_id: str, *, idempotency_key: str) -> MeasureResult:
         return self._measure(content_id, "restore", idempotency_key)
@@ -335,13 +340,15 @@ class HttpPlatformAdapter(PlatformAdapter):
         status, data = self._call("POST", path, payload=payload, idempotency_key=idempotency_key)
         return MeasureResult(ok=True, response=self._json_object(status, data, "POST", path))
 
-    def _measure(self, content_id: str, measure: str, idempotency_key: str) -> MeasureResult:
+    def _measure(
+        self, content_id: str, measure: str, idempotency_key: str, **extra
+    ) -> MeasureResult:
         if not idempotency_key:
             raise PlatformError(
                 "An idempotency key is required for every measure.", transient=False
             )
         path = _content_path(content_id, "/measures")
-        payload = {"measure": measure, "idempotency_key": idempotency_key}
+        payload = {"measure": measure, "idempotency_key": idempotency_key, **extra}
         status, data = self._call("POST", path, payload=payload, idempotency_key=idempotency_key)
         return MeasureResult(ok=True, response=self._json_object(status, data, "POST", path))
 

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.conftest import pdf_bytes
 from tests.service.support import (
     api,
     case_id_of,
@@ -22,7 +23,7 @@ from tests.service.support import (
     wait_until,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+PDF = pdf_bytes("Signed consent")
 GROUND = {"uphold": "portrait_right", "reject": "insufficient_evidence", "request_info": None}
 
 
