@@ -85,6 +85,10 @@ KINDS = (NAME, EMAIL_ADDRESS, PHONE_NUMBER, HANDLE, ADDRESS)
 MIN_HANDLE_LENGTH = 3
 
 
+_NAME_SEPARATORS = re.compile(r"[\s\-_.·]+")
+_NAME_JOINER = r"[\s\-_.·]*"
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
@@ -109,13 +113,14 @@ def _pattern(party: Party) -> re.Pattern | None:
     # A name. Chinese, Japanese and Korean names are written without spaces and without
     # anything around them ("请李梅确认"), whatever their length: match the characters, with
     # or without spaces between them. A Latin name matches as whole words, in either order
-    # ("Mei Lin", "Lin Mei").
+    # ("Mei Lin", "Lin Mei"), its parts joined by spaces, hyphens, dots, underscores or nothing
+    # ("Mei-Lin", "mei.lin", "MeiLin").
     if _CJK.search(value):
         characters = [re.escape(ch) for ch in value if not ch.isspace()]
         return re.compile(r"\s*".join(characters))
-    words = [re.escape(word) for word in value.split()]
+    words = [re.escape(word) for word in _NAME_SEPARATORS.split(value) if word]
     orders = [words] if len(words) == 1 else [words, words[::-1]]
-    body = "|".join(r"\s+".join(order) for order in orders)
+    body = "|".join(_NAME_JOINER.join(order) for order in orders)
     return re.compile(_latin_bounded(f"(?:{body})"), re.IGNORECASE)
 
 

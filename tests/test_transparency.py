@@ -429,6 +429,8 @@ PARTIES = (
         ("请李 梅确认", "请[removed]确认"),
         ("张伟民的诊所用了它。", "[removed]的诊所用了它。"),  # three characters
         ("Mei Lin and LIN MEI agree.", "[removed] and [removed] agree."),
+        ("Mei-Lin, mei.lin and MeiLin wrote.", "[removed], [removed] and [removed] wrote."),
+        ("Meiling is someone else; so is Melina.", None),
         ("Call +86 138 0013 8000.", "Call [removed]."),
         ("电话13800138000", "电话[removed]"),
         ("or 138-0013-8000", "or [removed]"),
