@@ -63,13 +63,29 @@ def check_export(export: dict) -> ExportCheck:
         )
         return result
     case_id = (export.get("case") or {}).get("id")
+    log = export.get("log")
+    if not isinstance(log, list) or not log:
+        # Every case has at least the entry that recorded its notice.
+        result.problems.append("the export holds no log entries: there is nothing to verify")
+        return result
     previous = None
-    for entry in export.get("log") or []:
+    for position, entry in enumerate(log, start=1):
         result.entries += 1
-        missing = [name for name in (*HASHED_FIELDS, "entry_hash") if name not in entry]
+        if not isinstance(entry, dict):
+            result.problems.append(f"log item {position}: not an entry")
+            continue
         label = f"entry {entry.get('sequence', '?')}"
+        missing = [name for name in (*HASHED_FIELDS, "entry_hash") if name not in entry]
         if missing:
             result.problems.append(f"{label}: fields missing: {', '.join(missing)}")
+            continue
+        unknown = sorted(set(entry) - {*HASHED_FIELDS, "entry_hash"})
+        if unknown:
+            result.problems.append(
+                f"{label}: fields its hash does not cover were added: {', '.join(unknown)}"
+            )
+        if not isinstance(entry["sequence"], int) or isinstance(entry["sequence"], bool):
+            result.problems.append(f"{label}: its sequence number is not a whole number")
             continue
         if chain_hash({name: entry[name] for name in HASHED_FIELDS}) != entry["entry_hash"]:
             result.problems.append(f"{label}: contents were altered (its hash does not match)")
@@ -116,7 +132,9 @@ def main(argv: list[str]) -> int:
     print(
         f"Export intact: {result.entries} entries recomputed, {result.links} links between "
         f"consecutive entries checked; {result.gaps} gap(s) hold other cases' entries "
-        "(verify_log checks those on the platform)."
+        "(verify_log checks those on the platform). Only the log entries are proven: the "
+        "export's other sections (notice, decisions, measures) are copies for reading, to be "
+        "compared with the entries that recorded them."
     )
     return 0
 

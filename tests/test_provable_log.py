@@ -388,6 +388,10 @@ def test_verify_log_checks_an_untouched_export_offline(export_file):
         (lambda log: log[1].update(reasons="Nothing to see."), "entry 2: contents were altered"),
         (lambda log: log[0].update(actor=7), "entry 1: contents were altered"),
         (lambda log: log[3].update(created_at="2020-01-01T00:00:00+00:00"), "entry 5: contents"),
+        (lambda log: log[3].update(extra="x"), "entry 5: fields its hash does not cover"),
+        (lambda log: log[2].update(sequence="x"), "entry x: its sequence number is not a whole"),
+        (lambda log: log.append("not an entry"), "log item 5: not an entry"),
+        (lambda log: log.clear(), "the export holds no log entries"),
     ],
 )
 def test_verify_log_finds_a_tampered_export_entry(export_file, tamper, problem):
@@ -424,6 +428,16 @@ def test_an_entry_removed_from_an_export_and_the_gap_closed_is_found(export_file
     _, problems = verify_export_fails(export_file)
 
     assert "entry 2: chain broken before it" in problems
+
+
+def test_an_export_without_a_log_is_refused(export_file):
+    body = _exported(export_file)
+    del body["log"]
+    export_file.write_text(json.dumps(body))
+
+    _, problems = verify_export_fails(export_file)
+
+    assert "the export holds no log entries" in problems
 
 
 def test_an_export_in_the_earlier_format_is_refused_with_the_reason(export_file):
