@@ -273,7 +273,9 @@ def measure_notify_uploader(*, measure_id: int) -> None:
                 from_state=case.state,
                 details={
                     "measure_id": measure.pk,
+                    "measure": measure.measure,
                     "content_id": measure.item.content_id,
+                    "url": measure.item.url,
                     "uploader_access_id": access.pk,
                     "subject": subject,
                     "platform_response": result.response,

@@ -715,6 +715,7 @@ def uploader_case_view(access: UploaderAccess) -> dict:
     counter = CounterNotice.objects.filter(access=access).first()
     right = appeal_right_for(case, Appeal.Party.UPLOADER, access)
     in_force = live_measures(case).filter(item__in=items, status=PlatformMeasure.Status.APPLIED)
+    restricted_now = set(in_force.values_list("item_id", flat=True))
     return {
         "reference": case.reference,
         "status": case.state,
@@ -726,6 +727,9 @@ def uploader_case_view(access: UploaderAccess) -> dict:
                 "measure": item.measure,
                 "outcome": item.outcome,
                 "outcome_display": item.get_outcome_display(),
+                # What holds now, whatever the history: a measure the platform applied and
+                # nothing has lifted.
+                "restricted_now": item.pk in restricted_now,
             }
             for item in items
         ],
@@ -735,7 +739,7 @@ def uploader_case_view(access: UploaderAccess) -> dict:
                 "decided_at": decision.decided_at,
                 "ground": decision.ground_reference,
                 "facts_and_reasons": decision.reasons,
-                "territorial_scope": decision.territorial_scope or ["everywhere"],
+                "territorial_scope": decision.territorial_scope,
                 "ends_on": decision.ends_on,
                 "automated_detection": decision.automated_detection,
                 "automated_decision": decision.automated_decision,

@@ -22,6 +22,7 @@ UPLOADER_TEXT = {
         "The platform applied the measure ({measure}) to your content {url}."
     ),
     "uploader_notified": gettext_lazy("You were sent the notice and the statement of reasons."),
+    "uploader_told_restored": gettext_lazy("You were told your content {url} was restored."),
     "counter_notice": gettext_lazy(
         "A counter-notice was received and forwarded to the complainant."
     ),
@@ -71,10 +72,13 @@ ITEM_ACTIONS = {"measure_applied", "content_restored", "uploader_notified"}
 
 
 def _uploader_entry(entry: ActionLog, content_ids: set[str]) -> str | None:
-    text = UPLOADER_TEXT.get(entry.action)
+    details = entry.details or {}
+    action = entry.action
+    if action == "uploader_notified" and details.get("measure") == "restore":
+        action = "uploader_told_restored"
+    text = UPLOADER_TEXT.get(action)
     if text is None:
         return None
-    details = entry.details or {}
     if entry.action in ITEM_ACTIONS and details.get("content_id") not in content_ids:
         return None
     from .measures import MEASURE_LABELS

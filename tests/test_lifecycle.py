@@ -1065,3 +1065,33 @@ def test_a_counter_notice_that_fails_after_storing_its_evidence_leaves_no_file(
 
     assert {p for p in root.rglob("*") if p.is_file()} == before
     assert not CounterNotice.objects.exists()
+
+
+def test_the_uploader_sees_what_holds_now_after_an_appeal_reverses_a_kept_measure(story):
+    from .conftest import CommitClient
+
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.proof()
+    story.resolve("legal", "maintain")
+    token = story.uploader_token()
+    page = (
+        CommitClient()
+        .get(f"/respond/{story.notice.reference}/?token={token}", follow=True)
+        .content.decode()
+    )
+    assert "The disputed measure was kept after review" in page
+
+    story.appeal("uploader")
+    story.claim("moderator_b")
+    story.decide("moderator_b", "reject")
+    view = (
+        CommitAPIClient()
+        .get(f"/api/v1/uploader/cases/{story.notice.reference}/", HTTP_X_UPLOADER_TOKEN=token)
+        .json()
+    )
+
+    assert [item["restricted_now"] for item in view["items"]] == [False]
+    assert view["timeline"][-1]["description"].startswith("You were told your content")
+    assert "was restored" in view["timeline"][-1]["description"]
