@@ -88,10 +88,16 @@ def counter_notice_file(
     address = (fields.get("address") or "").strip()
     phone = (fields.get("phone") or "").strip()
     if not fields.get("good_faith"):
+        # The declaration each law asks for: DMCA 512(g)(3)(C), Civil Code art. 1196.
         errors["good_faith"] = [
             gettext(
                 "Confirm that you believe in good faith, under penalty of perjury, that the "
                 "content was acted on by mistake or misidentification."
+            )
+            if dmca
+            else gettext(
+                "Confirm that you declare in good faith that your use does not infringe the "
+                "rights of the person shown, and that what you state is true."
             )
         ]
     if dmca:

@@ -80,8 +80,9 @@ class CounterNoticeSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     statement = serializers.CharField(max_length=5000, help_text="Why your use is lawful.")
     good_faith = serializers.BooleanField(
-        help_text="You declare in good faith, under penalty of perjury, that the content was "
-        "acted on by mistake or misidentification."
+        help_text="You declare in good faith that your use does not infringe the rights of the "
+        "person shown (under the dmca policy: under penalty of perjury, that the content was "
+        "acted on by mistake or misidentification)."
     )
     consent_to_jurisdiction = serializers.BooleanField(required=False, default=False)
     signature = serializers.CharField(max_length=200)

@@ -22,8 +22,12 @@ from .throttles import TrackingThrottle
 
 
 class LegalActionProofSerializer(serializers.Serializer):
+    # Not required here: the service names every missing part at once.
     message = serializers.CharField(
-        max_length=5000, help_text="Which authority or court, the date and the reference."
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Which authority or court, the date and the reference.",
     )
     files = serializers.ListField(child=serializers.FileField(), required=False)
 
@@ -80,7 +84,7 @@ class NoticeLegalActionAPI(_RedressAPI):
         files = clean_evidence(serializer.validated_data.get("files", []), field="files")
         redress.legal_action_proof(
             case_id=notice_case(notice).pk,
-            message=serializer.validated_data["message"],
+            message=serializer.validated_data.get("message", ""),
             files=files,
         )
         notice = Notice.objects.get(pk=notice.pk)  # the case as it is now

@@ -217,14 +217,18 @@ def _parse_row(fields: list[str], line: int) -> dict:
     removed_at = parse_datetime(removed) if removed else None
     if removed and removed_at is None:
         raise ValueError(f"line {line}: removed_at must be an ISO 8601 date-time, not {removed!r}.")
+    removed_at = _aware(removed_at) if removed_at else None
+    added = _aware(parsed) if parsed else timezone.now()
+    if removed_at is not None:
+        added = min(added, removed_at)  # an entry is never removed before it was added
     return {
         "pdq": pdq,
         "quality": int(quality) if quality else None,
         "reference": csv_unquoted(values.get("reference") or "")[:100],
         "measure": measure,
-        "added_at": _aware(parsed) if parsed else timezone.now(),
+        "added_at": added,
         "note": csv_unquoted(values.get("note") or "")[:200],
-        "removed_at": _aware(removed_at) if removed_at else None,
+        "removed_at": removed_at,
     }
 
 

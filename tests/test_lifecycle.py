@@ -687,7 +687,7 @@ def test_an_empty_counter_notice_or_proof_is_a_400_not_a_crash(story):
     )
 
     assert countered.status_code == 400 and "statement" in countered.json()
-    assert proof.status_code == 400 and "message" in proof.json()
+    assert proof.status_code == 400 and {"message", "files"} <= set(proof.json())
     story.state("actioned")
 
 
@@ -1095,3 +1095,23 @@ def test_the_uploader_sees_what_holds_now_after_an_appeal_reverses_a_kept_measur
     assert [item["restricted_now"] for item in view["items"]] == [False]
     assert view["timeline"][-1]["description"].startswith("You were told your content")
     assert "was restored" in view["timeline"][-1]["description"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "words"),
+    [("prc", "does not infringe the rights of the person shown"), ("dmca", "penalty of perjury")],
+)
+def test_the_good_faith_declaration_is_the_one_the_policys_law_asks_for(
+    story, settings, policy, words
+):
+    settings.TAKEDOWN_COUNTER_NOTICE_POLICY = policy
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    response = CommitAPIClient().post(
+        f"/api/v1/uploader/cases/{story.notice.reference}/counter-notice/",
+        {"name": "Z", "email": "z@example.com", "statement": "Mine.", "signature": "Z"},
+        format="multipart",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    assert response.status_code == 400
+    assert words in response.json()["good_faith"][0]

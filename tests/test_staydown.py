@@ -749,3 +749,27 @@ def test_the_index_tells_which_ids_it_holds_with_which_hash():
     held = index.holds([0, 1, 200], np.stack([codes[0], codes[2], extra[0]]))
     assert held.tolist() == [True, False, True]
     assert index.pending == 1
+
+
+def test_importing_a_file_that_is_not_text_is_refused_with_the_reason(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    image = tmp_path / "photo.csv"
+    image.write_bytes(_jpeg(_story_image("clinic"), 80))
+    with pytest.raises(CommandError, match="not a text file"):
+        call_command("staydown_import", str(image))
+    assert not BankEntry.objects.exists()
+
+
+def test_an_imported_removed_line_is_never_removed_before_it_was_added(db):
+    from staydown import services as bank_services
+
+    pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+    bank_services.bank_import_csv(text=f"{pdq},100,list-1,,,,,2026-02-01T00:00:00+00:00\n")
+    entry = BankEntry.objects.get()
+    assert entry.added_at <= entry.removed_at
+
+    bank_services.bank_import_csv(
+        text=f"{pdq},100,list-2,,2026-03-01T00:00:00+00:00,,,2026-02-01T00:00:00+00:00\n"
+    )
+    assert all(e.added_at <= e.removed_at for e in BankEntry.objects.all())

@@ -24,6 +24,10 @@ class Command(BaseCommand):
                     text = handle.read()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
+        except UnicodeDecodeError:
+            raise CommandError(
+                f"{path} is not a text file (UTF-8): a bank CSV has one PDQ hash per line."
+            ) from None
         try:
             result = services.bank_import_csv(text=text)
         except services.BankImportError as error:
