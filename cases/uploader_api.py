@@ -79,7 +79,10 @@ class CounterNoticeSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     statement = serializers.CharField(max_length=5000, help_text="Why your use is lawful.")
+    # Checked by the service, which says what the policy's declaration is.
     good_faith = serializers.BooleanField(
+        required=False,
+        default=False,
         help_text="You declare in good faith that your use does not infringe the rights of the "
         "person shown (under the dmca policy: under penalty of perjury, that the content was "
         "acted on by mistake or misidentification)."
