@@ -68,6 +68,20 @@ def _required_text(fields: dict, name: str, label: str, errors: dict) -> str:
     return value
 
 
+def good_faith_missing() -> str:
+    """What to confirm when the good-faith declaration is missing: the declaration the
+    policy's law asks for (DMCA 512(g)(3)(C); Civil Code art. 1196)."""
+    if settings.TAKEDOWN_COUNTER_NOTICE_POLICY == policy.DMCA:
+        return gettext(
+            "Confirm that you believe in good faith, under penalty of perjury, that the "
+            "content was acted on by mistake or misidentification."
+        )
+    return gettext(
+        "Confirm that you declare in good faith that your use does not infringe the rights of "
+        "the person shown, and that what you state is true."
+    )
+
+
 def counter_notice_file(
     *, access: UploaderAccess, fields: dict, evidence: list[CleanUpload]
 ) -> CounterNotice:
@@ -88,18 +102,7 @@ def counter_notice_file(
     address = (fields.get("address") or "").strip()
     phone = (fields.get("phone") or "").strip()
     if not fields.get("good_faith"):
-        # The declaration each law asks for: DMCA 512(g)(3)(C), Civil Code art. 1196.
-        errors["good_faith"] = [
-            gettext(
-                "Confirm that you believe in good faith, under penalty of perjury, that the "
-                "content was acted on by mistake or misidentification."
-            )
-            if dmca
-            else gettext(
-                "Confirm that you declare in good faith that your use does not infringe the "
-                "rights of the person shown, and that what you state is true."
-            )
-        ]
+        errors["good_faith"] = [good_faith_missing()]
     if dmca:
         if not address:
             errors["address"] = [gettext("Your postal address is required.")]

@@ -85,9 +85,15 @@ class CounterNoticeSerializer(serializers.Serializer):
         default=False,
         help_text="You declare in good faith that your use does not infringe the rights of the "
         "person shown (under the dmca policy: under penalty of perjury, that the content was "
-        "acted on by mistake or misidentification)."
+        "acted on by mistake or misidentification).",
     )
     consent_to_jurisdiction = serializers.BooleanField(required=False, default=False)
+
+    def validate_good_faith(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(redress.good_faith_missing())
+        return value
+
     signature = serializers.CharField(max_length=200)
     evidence = serializers.ListField(
         child=serializers.FileField(),
