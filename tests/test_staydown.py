@@ -45,7 +45,7 @@ def fresh_index():
 
 @pytest.fixture
 def platform_account(db):
-    user = User.objects.create_user("platform-screening", password="x")
+    user = User.objects.get_or_create(username="platform-screening")[0]
     user.groups.add(Group.objects.get_or_create(name="platform")[0])
     return user
 
@@ -773,3 +773,21 @@ def test_an_imported_removed_line_is_never_removed_before_it_was_added(db):
         text=f"{pdq},100,list-2,,2026-03-01T00:00:00+00:00,,,2026-02-01T00:00:00+00:00\n"
     )
     assert all(e.added_at <= e.removed_at for e in BankEntry.objects.all())
+
+
+def test_the_demo_prints_a_screening_token_that_screens_and_is_not_staff(db):
+    import io as stdio
+
+    from django.core.management import call_command
+
+    out = stdio.StringIO()
+    call_command("load_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    token = lines[
+        lines.index("  The platform's screening account (POST /api/v1/screen/), API token:") + 1
+    ]
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.strip()}")
+
+    screened = client.post("/api/v1/screen/", {"pdq": HASH_A}, format="json")
+    assert screened.status_code == 200, screened.json()
+    assert client.get("/api/v1/cases/").status_code == 403

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from demo_platform import story_images
 from demo_platform.models import Account, Post
@@ -23,6 +24,7 @@ DEMO_STAFF = [
     ("admin", "admin", "admin-demo-2026", True),
 ]
 REFERENCE_PHOTO_NAME = "reference_photo_mei_lin.jpg"
+SCREENING_USERNAME = "platform-screening"
 
 
 class Command(BaseCommand):
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             new_posts = self._seed_posts(seeds)
             new_users = self._seed_staff()
+            screening_token = self._seed_screening_account()
         photo = self._write_reference_photo(story_images.reference_photo_jpeg())
 
         self.stdout.write(
@@ -43,6 +46,8 @@ class Command(BaseCommand):
             f"  Open {settings.TAKEDOWN_SITE_URL}/",
             "  Staff sign-in (username / password):",
             *(f"    {username:<10} {password}" for username, _, password, _ in DEMO_STAFF),
+            "  The platform's screening account (POST /api/v1/screen/), API token:",
+            f"    {screening_token}",
             "  Reference photo to upload when you file a notice as Mei Lin:",
             f"    {photo}",
             "",
@@ -91,6 +96,19 @@ class Command(BaseCommand):
                 user.save(update_fields=["is_staff", "is_superuser"])
             user.groups.add(group)
         return created
+
+    def _seed_screening_account(self) -> str:
+        """The demo platform's own account for screening uploads against the staydown bank: a
+        member of the screening group (not staff), with an API token."""
+        group, _ = Group.objects.get_or_create(name=settings.TAKEDOWN_SCREENING_GROUP)
+        user, _ = get_user_model().objects.get_or_create(
+            username=SCREENING_USERNAME, defaults={"email": "screening@platform.example"}
+        )
+        if user.has_usable_password():
+            user.set_unusable_password()  # it signs in with its token only
+            user.save(update_fields=["password"])
+        user.groups.add(group)
+        return Token.objects.get_or_create(user=user)[0].key
 
     def _write_reference_photo(self, jpeg: bytes):
         directory = settings.VAR_DIR / "demo"
