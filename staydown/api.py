@@ -7,7 +7,7 @@ import warnings
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from PIL import Image
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -26,12 +26,48 @@ from .throttles import ScreeningThrottle
 MAX_HASHES = 16
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "One PDQ hash: 64 hex digits."},
+            {
+                "type": "array",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "maxItems": MAX_HASHES,
+                "description": "Up to 16 PDQ hashes.",
+            },
+        ]
+    }
+)
+class PdqHashesField(serializers.ListField):
+    """One hash, or a list of them (the schema says both)."""
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 100},
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 100},
+                "minItems": 1,
+                "maxItems": MAX_HASHES,
+            },
+        ],
+        "description": "PDQ quality of the given hashes (0-100): one for all, or one per hash.",
+    }
+)
+class QualitiesField(serializers.ListField):
+    """One quality for all hashes, or one per hash."""
+
+
 class ScreenInput(serializers.Serializer):
     image = serializers.FileField(required=False)
-    pdq = serializers.ListField(
+    pdq = PdqHashesField(
         child=serializers.CharField(), required=False, min_length=1, max_length=MAX_HASHES
     )
-    quality = serializers.ListField(
+    quality = QualitiesField(
         child=serializers.IntegerField(min_value=0, max_value=100),
         required=False,
         min_length=1,
