@@ -318,7 +318,8 @@ def screenshot(image, rng, pool):
     if _largest_coverage(image, sizes[phone]) < MIN_COVERAGE:
         phone = not phone
     canvas_size = sizes[phone]
-    assert _largest_coverage(image, canvas_size) >= MIN_COVERAGE, image.size
+    if _largest_coverage(image, canvas_size) < MIN_COVERAGE:
+        raise RuntimeError(f"a {image.size} photo cannot cover {MIN_COVERAGE:.0%} of the page")
     background = rng.choice(((255, 255, 255), (245, 245, 245), (24, 24, 28), _colour(rng)))
     canvas = Image.new("RGB", canvas_size, background)
     draw = ImageDraw.Draw(canvas)
@@ -343,7 +344,8 @@ def screenshot(image, rng, pool):
         Image.Resampling.LANCZOS,
     )
     real = photo.width * photo.height / (cw * ch)
-    assert real >= MIN_COVERAGE, (image.size, canvas_size, photo.size)
+    if real < MIN_COVERAGE:
+        raise RuntimeError(f"screenshot coverage {real:.1%}: {image.size} on {canvas_size}")
     left = (
         rng.randint(SCREEN_SIDE, cw - SCREEN_SIDE - photo.width)
         if not phone
