@@ -162,7 +162,8 @@ class DeadlineBreachAdmin(ReadOnlyAdmin):
 
 @admin.register(RepeatInfringer)
 class RepeatInfringerAdmin(ReadOnlyAdmin):
-    """Uploaders flagged for repeated upheld cases, with any account measure taken."""
+    """Uploaders flagged for repeated upheld cases, with any account measure taken, and flags
+    a reversal cleared (with the measure lifted)."""
 
     list_display = [
         "uploader_id",
@@ -171,8 +172,10 @@ class RepeatInfringerAdmin(ReadOnlyAdmin):
         "flagged_at",
         "account_measure",
         "account_measure_at",
+        "cleared_at",
+        "account_measure_lifted_at",
     ]
-    list_filter = ["account_measure", "flagged_at"]
+    list_filter = [("cleared_at", admin.EmptyFieldListFilter), "account_measure", "flagged_at"]
     search_fields = ["uploader_id", "uploader_name"]
     readonly_fields = [f.name for f in RepeatInfringer._meta.fields]
 

@@ -18,7 +18,7 @@ from notices.models import OutboundEmail
 from notices.tasks import send_message
 from takedown.enqueue import send_task
 
-from . import redress, services, tasks
+from . import account_measures, redress, services, tasks
 from .actionlog import log_append
 from .errors import CaseError
 from .models import Case, DeadlineBreach, Decision, PlatformMeasure, State, Verdict
@@ -27,8 +27,8 @@ from .roles import LEGAL, Actor
 
 
 def requeue_stalled_work(now=None) -> dict:
-    """Enqueue again what should have run by now: verifications, measures, uploader notices
-    and e-mails.
+    """Enqueue again what should have run by now: verifications, measures, uploader notices,
+    account measures on repeat infringers and e-mails.
 
     Safe to overlap with a task that is merely slow: verification is recomputed, and measures
     and notices are idempotent.
@@ -51,6 +51,7 @@ def requeue_stalled_work(now=None) -> dict:
         last_try=Coalesce("last_attempt_at", "created_at")
     ).filter(sent_at__isnull=True, last_try__lt=stalled)
     counts = {"verifications": 0, "measures": 0, "uploader_notices": 0, "emails": 0}
+    counts["account_measures"] = account_measures.requeue_stalled_account_work(stalled, now)
     # Each resend is stamped, so that while a worker is away the queue holds one copy per
     # stall period rather than one per sweep.
     for case_id in list(verifications.values_list("pk", flat=True)):

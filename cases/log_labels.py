@@ -42,6 +42,13 @@ ACTION_LABELS = {
     "repeat_infringer_flagged": _("Uploader flagged as a repeat infringer"),
     "account_measure_applied": _("Measure on the uploader's account"),
     "uploader_told_account_measure": _("Uploader sent the reasons for the account measure"),
+    "account_measure_refused": _("The platform refused the account measure"),
+    "repeat_infringer_cleared": _("Repeat-infringer flag cleared after a reversal"),
+    "account_measure_lifted": _("Measure on the uploader's account lifted"),
+    "account_measure_lift_refused": _(
+        "The platform refused to lift the account measure: lift it on the platform by hand"
+    ),
+    "uploader_told_account_measure_lifted": _("Uploader told the account measure was lifted"),
     "notifier_warned": _("Notifier warned"),
     "notifier_suspended": _("Notifier suspended"),
 }

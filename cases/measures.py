@@ -242,6 +242,7 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
                 outcome=ReportedItem.Outcome.RESTORED
             )
             signals.measure_lifted.send(sender=PlatformMeasure, measure=measure.lifts)
+            standing.reconsider_uploader(case=case, uploader_id=measure.item.uploader_id)
         else:
             signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
             standing.review_uploader(case=case, item=measure.item)

@@ -369,21 +369,48 @@ class DeadlineBreach(models.Model):
 
 
 class RepeatInfringer(models.Model):
-    """An uploader with enough upheld cases in the policy's window to be flagged."""
+    """An uploader with enough upheld cases in the policy's window to be flagged. A flag is
+    cleared when a reversal leaves the uploader below the threshold (and any account measure is
+    lifted); reaching it again later raises a new flag."""
 
-    uploader_id = models.CharField(max_length=200, unique=True)
+    uploader_id = models.CharField(max_length=200, db_index=True)
     uploader_name = models.CharField(max_length=200, blank=True)
     upheld_cases = models.PositiveIntegerField()
     flagged_at = models.DateTimeField()
+    # The case whose decision reached the threshold, and the one whose reversal cleared it:
+    # their logs record what happened to the flag and the account.
+    flagged_in = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_in = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # An account-level measure taken through the adapter, if the policy asks for one.
     account_measure = models.CharField(max_length=30, blank=True)
     account_measure_at = models.DateTimeField(null=True, blank=True)
     account_measure_response = models.JSONField(default=dict, blank=True)
+    # Set when the platform refused the account measure for good (it offers none, say).
+    account_measure_refused_at = models.DateTimeField(null=True, blank=True)
     # When the uploader was sent the statement of reasons for the account measure.
     uploader_notified_at = models.DateTimeField(null=True, blank=True)
+    # Set when a reversed decision left the uploader below the threshold.
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    # The platform's answer to lifting the account measure, and when the uploader was told.
+    account_measure_lifted_at = models.DateTimeField(null=True, blank=True)
+    account_measure_lift_response = models.JSONField(default=dict, blank=True)
+    uploader_told_lifted_at = models.DateTimeField(null=True, blank=True)
+    # When the sweeper last sent this flag's platform work again (one copy per stall period).
+    swept_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-flagged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uploader_id"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="one_standing_flag_per_uploader",
+            )
+        ]
 
     def __str__(self):
         return f"{self.uploader_name or self.uploader_id} ({self.upheld_cases} upheld)"

@@ -678,41 +678,6 @@ def _tell_uploader(case_id: int, item, subject: str, body: str, *, action: str, 
         )
 
 
-def apply_account_measure(*, infringer_id: int, case_id: int) -> None:
-    """Ask the platform for the policy's account measure on a flagged repeat infringer."""
-    from . import tasks
-    from .models import RepeatInfringer
-    from .platforms import get_adapter
-
-    infringer = RepeatInfringer.objects.get(pk=infringer_id)
-    if infringer.account_measure_at is not None:
-        return
-    measure = settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE
-    result = get_adapter().restrict_account(
-        infringer.uploader_id, measure, idempotency_key=f"td-account-{infringer.pk}-{measure}"
-    )
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
-        RepeatInfringer.objects.filter(pk=infringer.pk).update(
-            account_measure=measure,
-            account_measure_at=timezone.now(),
-            account_measure_response=result.response,
-        )
-        log_append(
-            case=case,
-            actor=Actor.system(),
-            action="account_measure_applied",
-            from_state=case.state,
-            details={
-                "uploader_id": infringer.uploader_id,
-                "measure": measure,
-                "platform_response": result.response,
-            },
-        )
-        # The uploader gets the statement of reasons for it (DSA art. 17).
-        enqueue_on_commit(tasks.notify_account_measure, infringer.pk, case_id)
-
-
 def uploader_case_view(access: UploaderAccess) -> dict:
     """What the uploader sees at their private link: their items, the statement of reasons,
     their counter-notice, the appeal open to them, and the history that concerns them."""

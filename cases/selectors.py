@@ -191,7 +191,7 @@ def dashboard_figures(now=None) -> dict:
         "counter_notices_waiting": CounterNotice.objects.filter(
             status=CounterNotice.Status.WAITING
         ).count(),
-        "repeat_infringers": RepeatInfringer.objects.count(),
+        "repeat_infringers": RepeatInfringer.objects.filter(cleared_at__isnull=True).count(),
         "notifiers_suspended": NotifierSanction.objects.filter(
             kind=NotifierSanction.Kind.SUSPENSION, starts_at__lte=now, ends_at__gt=now
         ).count(),

@@ -532,6 +532,9 @@ def case_decide(
         )
         created["decision"] = decision
         notice_items = list(case.notice.items.all())
+        was_upheld = {
+            item.pk for item in notice_items if item.outcome == ReportedItem.Outcome.UPHELD
+        }
         chosen = created.get("measures") or {item.pk: None for item in notice_items}
         live = {m.item_id: m for m in live_measures(case)}
         if action in ("uphold", "reject"):
@@ -559,6 +562,13 @@ def case_decide(
             if action == "reject":
                 lifted = list(live.values())
             ReportedItem.objects.bulk_update(notice_items, ["measure", "outcome"])
+            # A reversal may leave an uploader below the repeat-infringer threshold.
+            for uploader_id in {
+                item.uploader_id
+                for item in notice_items
+                if item.pk in was_upheld and item.outcome != ReportedItem.Outcome.UPHELD
+            }:
+                standing.reconsider_uploader(case=case, uploader_id=uploader_id)
             created["measure_rows"] = PlatformMeasure.objects.bulk_create(rows) + lift_measures(
                 lifted, decision=decision, actor=actor
             )

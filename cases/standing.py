@@ -32,15 +32,22 @@ def upheld_case_count(uploader_id: str, since) -> int:
     )
 
 
+def _window_start():
+    return timezone.now() - timedelta(days=settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS)
+
+
+def standing_flag(uploader_id: str):
+    return RepeatInfringer.objects.filter(uploader_id=uploader_id, cleared_at__isnull=True)
+
+
 def review_uploader(*, case: Case, item: ReportedItem) -> RepeatInfringer | None:
     """Flag the uploader once they reach the policy's number of upheld cases in the window;
     the account measure, if the policy asks for one, goes to the platform after commit."""
     from . import tasks
 
-    if not item.uploader_id or RepeatInfringer.objects.filter(uploader_id=item.uploader_id):
+    if not item.uploader_id or standing_flag(item.uploader_id).exists():
         return None
-    since = timezone.now() - timedelta(days=settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS)
-    count = upheld_case_count(item.uploader_id, since)
+    count = upheld_case_count(item.uploader_id, _window_start())
     if count < settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD:
         return None
     flagged = RepeatInfringer.objects.create(
@@ -48,6 +55,7 @@ def review_uploader(*, case: Case, item: ReportedItem) -> RepeatInfringer | None
         uploader_name=item.uploader_name,
         upheld_cases=count,
         flagged_at=timezone.now(),
+        flagged_in=case,
     )
     log_append(
         case=case,
@@ -64,6 +72,44 @@ def review_uploader(*, case: Case, item: ReportedItem) -> RepeatInfringer | None
     if settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE:
         enqueue_on_commit(tasks.apply_account_measure, flagged.pk, case.pk)
     return flagged
+
+
+def reconsider_uploader(*, case: Case, uploader_id: str) -> RepeatInfringer | None:
+    """After a decision against an uploader was reversed or their content restored: clear the
+    flag once they no longer meet the policy (the same count that raised it), and have any
+    account measure lifted through the platform after commit. The flag stands otherwise."""
+    from . import tasks
+
+    if not uploader_id:
+        return None
+    flag = standing_flag(uploader_id).select_for_update().first()
+    if flag is None:
+        return None
+    count = upheld_case_count(uploader_id, _window_start())
+    if count >= settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD:
+        return None
+    flag.cleared_at = timezone.now()
+    flag.cleared_in = case
+    flag.save(update_fields=["cleared_at", "cleared_in"])
+    log_append(
+        case=case,
+        actor=Actor.system(),
+        action="repeat_infringer_cleared",
+        from_state=case.state,
+        details={
+            "uploader_id": uploader_id,
+            "flag_id": flag.pk,
+            "upheld_cases": count,
+            "threshold": settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD,
+            "window_days": settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
+            "account_measure": flag.account_measure,
+        },
+    )
+    # A measure still on its way is lifted by the task that applies it, once it sees the flag
+    # cleared (both lock the flag's row).
+    if flag.account_measure_at is not None:
+        enqueue_on_commit(tasks.lift_account_measure, flag.pk, case.pk)
+    return flag
 
 
 def unfounded_count(email: str, since) -> int:

@@ -74,7 +74,18 @@ def notify_dispute_outcome(self, decision_id: int, access_id: int) -> None:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def apply_account_measure(self, infringer_id: int, case_id: int) -> None:
     try:
-        redress.apply_account_measure(infringer_id=infringer_id, case_id=case_id)
+        account_measures.apply_account_measure(infringer_id=infringer_id, case_id=case_id)
+    except PlatformError as error:
+        if self.request.is_eager or not error.transient:
+            raise
+        raise self.retry(exc=error, countdown=60) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def lift_account_measure(self, infringer_id: int, case_id: int) -> None:
+    """Lift the account measure of a repeat-infringer flag a reversal cleared."""
+    try:
+        account_measures.lift_account_measure(infringer_id=infringer_id, case_id=case_id)
     except PlatformError as error:
         if self.request.is_eager or not error.transient:
             raise
@@ -83,7 +94,7 @@ def apply_account_measure(self, infringer_id: int, case_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def notify_account_measure(self, infringer_id: int, case_id: int) -> None:
-    """Send the uploader the statement of reasons for the account measure."""
+    """Tell the uploader of the account measure (its statement of reasons), or of its lift."""
     try:
         account_measures.account_measure_notify_uploader(infringer_id=infringer_id, case_id=case_id)
     except PlatformError as error:

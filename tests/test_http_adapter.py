@@ -288,6 +288,25 @@ def test_a_block_tells_the_platform_where_it_applies(platform, adapter):
     assert request.get_json()["territorial_scope"] == ["DE", "FR"]
 
 
+def test_an_account_measure_and_its_lift_go_to_the_accounts_endpoint(platform, adapter):
+    platform.route("POST", "/accounts/glow-clinic/measures", platform._measure)
+
+    adapter.restrict_account("glow-clinic", "suspend", idempotency_key="td-account-1-suspend")
+    lifted = adapter.lift_account_measure(
+        "glow-clinic", "suspend", idempotency_key="td-account-1-lift"
+    )
+
+    applied, lift = platform.calls("POST", "/accounts/glow-clinic/measures")
+    assert applied.get_json() == {"measure": "suspend", "idempotency_key": "td-account-1-suspend"}
+    assert applied.headers["Idempotency-Key"] == "td-account-1-suspend"
+    assert lift.get_json() == {
+        "measure": "restore",
+        "lifts": "suspend",
+        "idempotency_key": "td-account-1-lift",
+    }
+    assert lifted.response["measure"] == "restore"
+
+
 def test_a_replayed_key_gets_the_stored_answer(platform, adapter):
     adapter.delete("post-4", idempotency_key="same-key")
     again = adapter.delete("post-4", idempotency_key="same-key")

@@ -115,7 +115,13 @@ class Story:
 
     def uploader_token(self) -> str:
         """From the message the platform delivered to the uploader: the private link."""
-        message = UploaderMessage.objects.filter(post=self.post).order_by("pk").first()
+        message = (
+            UploaderMessage.objects.filter(
+                post=self.post, body__contains=f"/respond/{self.notice.reference}/"
+            )
+            .order_by("pk")
+            .first()
+        )
         return re.search(r"\?token=([\w-]+)", message.body).group(1)
 
     def counter_notice(self, expect=201):
@@ -558,6 +564,130 @@ def test_an_uploader_flagged_as_repeat_infringer_has_the_account_measure_applied
     assert flagged.upheld_cases == 2 and flagged.account_measure == "suspend"
     assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
     assert story.case.log.filter(action="account_measure_applied").exists()
+
+
+def _flag_after_upheld_cases(story, settings, count, measure="suspend"):
+    """``count`` upheld notices against the same uploader, who reposts each time."""
+    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = measure
+    for _ in range(count):
+        # Each from another notifier: a second notice from the same one would join their case.
+        story.notifiers = getattr(story, "notifiers", 0) + 1
+        story.file(email=f"notifier{story.notifiers}@example.com")
+        story.claim("moderator_a")
+        story.decide("moderator_a", "uphold")
+        Post.objects.filter(pk=story.post.pk).update(state="live")  # reposted
+
+
+def _reverse_on_the_uploaders_appeal(story):
+    story.appeal("uploader")
+    story.claim("moderator_b")
+    story.decide("moderator_b", "reject")
+
+
+def test_a_reversal_below_the_threshold_clears_the_flag_and_lifts_the_account_measure(
+    story, settings
+):
+    from cases.models import RepeatInfringer
+    from demo_platform.models import Account
+
+    _flag_after_upheld_cases(story, settings, 2)
+    account = story.post.account
+    assert Account.objects.get(pk=account.pk).suspended_at is not None
+
+    _reverse_on_the_uploaders_appeal(story)
+
+    flag = RepeatInfringer.objects.get()
+    assert flag.cleared_at is not None and flag.cleared_in_id == story.case.pk
+    assert flag.account_measure_lifted_at is not None
+    assert Account.objects.get(pk=account.pk).suspended_at is None
+    story.uploader_told("restriction on your account was lifted")
+    actions = list(story.case.log.values_list("action", flat=True))
+    assert actions.index("repeat_infringer_cleared") < actions.index("account_measure_lifted")
+    assert "uploader_told_account_measure_lifted" in actions
+    assert api_as(story.users["legal"]).get("/api/v1/dashboard/").json()["repeat_infringers"] == 0
+
+    # Two new upheld cases later, the uploader is flagged again: a new flag, a new measure.
+    _flag_after_upheld_cases(story, settings, 2)
+    standing = RepeatInfringer.objects.get(cleared_at__isnull=True)
+    assert standing.pk != flag.pk and standing.account_measure_at is not None
+    assert Account.objects.get(pk=account.pk).suspended_at is not None
+
+
+def test_a_reversal_that_leaves_the_uploader_at_the_threshold_keeps_the_flag(story, settings):
+    from cases.models import RepeatInfringer
+    from demo_platform.models import Account
+
+    _flag_after_upheld_cases(story, settings, 3)
+    _reverse_on_the_uploaders_appeal(story)
+
+    assert RepeatInfringer.objects.get().cleared_at is None
+    assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
+    assert not story.case.log.filter(action="repeat_infringer_cleared").exists()
+
+
+def test_an_account_measure_the_platform_refuses_is_recorded_and_the_flag_stays(story, settings):
+    from cases.models import RepeatInfringer
+
+    # The demo platform offers suspension only.
+    _flag_after_upheld_cases(story, settings, 2, measure="terminate")
+
+    flag = RepeatInfringer.objects.get()
+    assert flag.cleared_at is None and flag.account_measure_at is None
+    assert flag.account_measure_refused_at is not None
+    assert "suspend, not 'terminate'" in flag.account_measure_response["error"]
+    refusal = story.case.log.get(action="account_measure_refused")
+    assert refusal.details["measure"] == "terminate"
+
+
+def test_a_lift_the_platform_refuses_is_logged_for_staff_and_not_asked_again(
+    story, settings, monkeypatch
+):
+    from cases.deadlines import requeue_stalled_work
+    from cases.models import RepeatInfringer
+    from cases.platforms import PlatformError
+    from cases.platforms.demo import DemoPlatformAdapter
+    from demo_platform.models import Account
+
+    def refuse(self, uploader_id, measure, *, idempotency_key):
+        raise PlatformError("Account measures are final here.", transient=False)
+
+    monkeypatch.setattr(DemoPlatformAdapter, "lift_account_measure", refuse)
+    _flag_after_upheld_cases(story, settings, 2)
+    _reverse_on_the_uploaders_appeal(story)
+
+    flag = RepeatInfringer.objects.get()
+    assert flag.cleared_at is not None and flag.account_measure_lifted_at is None
+    assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
+    assert story.case.log.get(action="account_measure_lift_refused").details["error"] == (
+        "Account measures are final here."
+    )
+    story.days(1)
+    with story.capture(execute=True):
+        assert requeue_stalled_work()["account_measures"] == 0
+
+
+def test_the_sweeper_applies_an_account_measure_whose_task_was_lost(story, settings):
+    from cases.deadlines import requeue_stalled_work
+    from cases.models import RepeatInfringer
+    from demo_platform.models import Account
+
+    # Flagged while no account measure was configured: as if the task never reached a worker.
+    _flag_after_upheld_cases(story, settings, 2, measure="")
+    assert RepeatInfringer.objects.get().account_measure_at is None
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
+
+    with story.capture(execute=True):
+        assert requeue_stalled_work()["account_measures"] == 0  # too recent: may be on its way
+    story.days(1)
+    with story.capture(execute=True):
+        assert requeue_stalled_work()["account_measures"] == 1
+
+    assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
+    story.uploader_told("repeat-infringer policy")
+    story.days(1)
+    with story.capture(execute=True):
+        assert requeue_stalled_work()["account_measures"] == 0  # nothing left to do
 
 
 def test_the_uploader_uses_the_private_link_page_to_counter_notify_and_sees_the_result(story):

@@ -96,6 +96,15 @@ class PlatformAdapter(ABC):
             "This platform offers no account measures through its adapter.", transient=False
         )
 
+    def lift_account_measure(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        """Lift an account measure taken earlier, once a reversal cleared the repeat-infringer
+        flag behind it."""
+        raise PlatformError(
+            "This platform offers no account measures through its adapter.", transient=False
+        )
+
     def apply_measure(
         self,
         content_id: str,

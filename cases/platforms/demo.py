@@ -138,6 +138,24 @@ class DemoPlatformAdapter(PlatformAdapter):
             },
         )
 
+    def lift_account_measure(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        account = Account.objects.filter(handle=uploader_id).first()
+        if account is None:
+            raise PlatformError(f"No account {uploader_id!r} on this platform.", transient=False)
+        # Lifting twice is lifting once: the call is idempotent.
+        Account.objects.filter(pk=account.pk).update(suspended_at=None)
+        return MeasureResult(
+            ok=True,
+            response={
+                "account": account.handle,
+                "measure": "restore",
+                "lifts": measure,
+                "idempotency_key": idempotency_key,
+            },
+        )
+
     def notify_uploader(self, content_id: str, *, subject: str, body: str) -> MeasureResult:
         post = self._get_post(content_id, Post.objects.select_related("account"))
         account = post.account

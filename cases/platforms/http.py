@@ -335,8 +335,16 @@ class HttpPlatformAdapter(PlatformAdapter):
     def restrict_account(
         self, uploader_id: str, measure: str, *, idempotency_key: str
     ) -> MeasureResult:
+        return self._account_measure(uploader_id, idempotency_key, measure=measure)
+
+    def lift_account_measure(
+        self, uploader_id: str, measure: str, *, idempotency_key: str
+    ) -> MeasureResult:
+        return self._account_measure(uploader_id, idempotency_key, measure="restore", lifts=measure)
+
+    def _account_measure(self, uploader_id: str, idempotency_key: str, **fields) -> MeasureResult:
         path = f"/accounts/{quote(uploader_id, safe='')}/measures"
-        payload = {"measure": measure, "idempotency_key": idempotency_key}
+        payload = {**fields, "idempotency_key": idempotency_key}
         status, data = self._call("POST", path, payload=payload, idempotency_key=idempotency_key)
         return MeasureResult(ok=True, response=self._json_object(status, data, "POST", path))
 
