@@ -497,6 +497,16 @@ def _told_at(case: Case, decision: Decision, party: str, access: UploaderAccess 
         .values_list("uploader_notified_at", flat=True)
         .first()
     )
+    if told is None and decision.outcome == Decision.Outcome.UPHOLD:
+        # A decision (on another party's appeal, say) that kept this uploader's measure in
+        # force made no new one: they were told when the measure they face was applied.
+        told = (
+            live_measures(case)
+            .filter(item__in=uploader_items(access), uploader_notified_at__isnull=False)
+            .order_by("uploader_notified_at")
+            .values_list("uploader_notified_at", flat=True)
+            .first()
+        )
     return told
 
 
@@ -507,7 +517,7 @@ def appeal_right_for(
     appeals = case.appeals.filter(party=party)
     if access is not None:
         appeals = appeals.filter(uploader_access=access)
-    return policy.appeal_right(
+    right = policy.appeal_right(
         party=party,
         decision_outcome=decision.outcome if decision else None,
         told_at=_told_at(case, decision, party, access) if decision else None,
@@ -517,16 +527,23 @@ def appeal_right_for(
         appeal_open=open_appeal(case) is not None,
         decided_on_appeal=bool(decision and decision.appeal_id),
     )
+    # The case's stage may hold the appeal back (a counter-notice being handled, a dispute
+    # before a court): what the parties are shown is what the appeal call would answer.
+    if right.allowed and not _stage_allows(case, "appeal"):
+        return policy.AppealRight(False, _not_now(case, "appeal"), closes_at=right.closes_at)
+    return right
 
 
 # Why a party's action is not open, in their words rather than the state machine's.
 NOT_NOW = {
-    "appeal": gettext_lazy("An appeal is not possible while the case is %(state)s."),
+    "appeal": gettext_lazy("An appeal is not possible at this stage of the case (%(state)s)."),
     "legal_action_proof": gettext_lazy(
         "Proof of legal action is needed only while the waiting period after the uploader's "
-        "counter-notice runs; this case is %(state)s."
+        "counter-notice runs; this case's stage: %(state)s."
     ),
-    "counter_notice": gettext_lazy("A counter-notice is not possible while the case is %(state)s."),
+    "counter_notice": gettext_lazy(
+        "A counter-notice is not possible at this stage of the case (%(state)s)."
+    ),
 }
 
 
@@ -539,13 +556,21 @@ def _restored_by_law(case: Case, action: str) -> bool:
     return decision is None or decision.outcome != Decision.Outcome.RESTORE
 
 
+def _stage_allows(case: Case, action: str) -> bool:
+    return (case.state, action) in TRANSITIONS and not _restored_by_law(case, action)
+
+
+def _not_now(case: Case, action: str) -> str:
+    return NOT_NOW[action] % {"state": case.get_state_display().lower()}
+
+
 def _refuse_for_the_party(case: Case, action: str, party: str = "", access=None) -> None:
     if action == "appeal":
         right = appeal_right_for(case, party, access)
         if not right.allowed:
             raise Conflict(right.reason)
-    if (case.state, action) not in TRANSITIONS or _restored_by_law(case, action):
-        raise Conflict(NOT_NOW[action] % {"state": case.get_state_display().lower()})
+    if not _stage_allows(case, action):
+        raise Conflict(_not_now(case, action))
 
 
 def appeal_file(

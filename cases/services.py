@@ -106,9 +106,10 @@ def allowed_actions(state: str) -> list[str]:
 
 
 def _describe_allowed(state: str) -> str:
-    actions = allowed_actions(state)
+    # What a person may do next: steps only the system takes are not offered.
+    actions = [a for a in allowed_actions(state) if ACTION_ROLES.get(a) != {SYSTEM}]
     if not actions:
-        return _("A case that is %(state)s allows no further action.") % {"state": state}
+        return _("A case in state %(state)s allows no further action.") % {"state": state}
     return _("From %(state)s the allowed actions are: %(actions)s.") % {
         "state": state,
         "actions": ", ".join(actions),
@@ -159,8 +160,8 @@ def case_transition(
         to_state = TRANSITIONS.get((from_state, action))
         if to_state is None:
             raise Conflict(
-                _("Cannot %(action)s a case that is %(state)s.")
-                % {"action": action.replace("_", " "), "state": from_state}
+                _("The action %(action)s is not possible in state %(state)s.")
+                % {"action": action, "state": from_state}
                 + " "
                 + _describe_allowed(from_state)
             )
@@ -351,8 +352,8 @@ def _refuse_scope_for_global_measures(measures) -> None:
     global_ones = sorted({m for m in measures if m and m not in SCOPED_MEASURES})
     if global_ones:
         message = _(
-            "%(measures)s act everywhere: only block can be limited to some countries. Leave "
-            "territorial_scope empty, or block instead."
+            "Only block can be limited to some countries; %(measures)s always applies "
+            "everywhere. Leave territorial_scope empty, or block instead."
         ) % {"measures": ", ".join(global_ones)}
         raise InvalidInput(message, field_errors={"territorial_scope": [message]})
 

@@ -156,7 +156,10 @@ PARAMETERS = [
     ),
 ]
 RESPONSES = {
-    400: OpenApiResponse(description="A date is not YYYY-MM-DD, or a flag not true/false."),
+    400: OpenApiResponse(
+        description="A date is not YYYY-MM-DD, or a flag not true/false; or (POST) options "
+        "were sent in the body instead of the query string."
+    ),
     409: OpenApiResponse(
         StatementsRefusedSerializer,
         description="Some records fail validation and skip_invalid is not set: none is "
@@ -188,6 +191,14 @@ class StatementListAPI(APIView):
         summary="Export the statements of reasons in the EU DSA Transparency Database format",
     )
     def post(self, request):
+        # An export records what it hands out: options sent where they are not read must not
+        # quietly widen it to everything.
+        if request.data:
+            message = _(
+                "Options go in the query string (for example ?since=2026-01-01&until=2026-01-31); "
+                "the request body must be empty. Nothing was exported."
+            )
+            raise InvalidInput(message, field_errors={"body": [message]})
         export = _export(request)
         if export.refused:
             return _refused(export)

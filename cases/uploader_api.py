@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notices.throttles import TrackingThrottle
 from notices.uploads import UploadRejected, clean_document
+from takedown.parsers import JSONParser
 
 from . import redress
 from .errors import InvalidInput

@@ -94,7 +94,7 @@ def signed_api(*methods: str):
 def _json_body(request) -> dict:
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -136,10 +136,7 @@ class NoticeCreateAPI(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and len(key) > 200:
-            return Response(
-                {"Idempotency-Key": [_("At most 200 characters.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ValidationError({"Idempotency-Key": [_("At most 200 characters.")]})
         try:
             filed = serializer.file_notice(idempotency_key=key)
         except IdempotencyKeyReused as error:

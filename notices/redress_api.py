@@ -4,7 +4,7 @@ tracking API: the tracking token, or the filing organisation's API token."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from cases import redress
 from cases.models import Appeal
 from cases.uploader_api import AppealSerializer, clean_evidence, form_with_files
+from takedown.parsers import JSONParser
 
 from .api import TRACKING_TOKEN_PARAMETER, notice_for_request
 from .authentication import OrganisationTokenAuthentication

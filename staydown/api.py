@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from PIL import Image
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import imagematch
 from cases.errors import InvalidInput
 from cases.matching import pdq as pdq_hash
+from takedown.parsers import JSONParser
 
 from . import services
 from .index import MAX_INDEXED_RADIUS
@@ -165,6 +166,9 @@ class ScreenResultOutput(serializers.Serializer):
     )
 
 
+SCREENABLE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
 def _image_hashes(upload) -> tuple[list[str], dict]:
     limit = settings.TAKEDOWN_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
@@ -175,14 +179,19 @@ def _image_hashes(upload) -> tuple[list[str], dict]:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(_("The image is larger than %(limit)d KB.") % {"limit": limit // 1024})
+    unreadable = InvalidInput(_("The file could not be read as a JPEG, PNG, WebP or GIF image."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            width, height = Image.open(io.BytesIO(data)).size
+            probe = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise InvalidInput(_("The image declares too many pixels to be a photo.")) from None
     except Exception:  # noqa: BLE001 - any failure to read the header is the same answer
-        raise InvalidInput(
-            _("The file could not be read as an image (JPEG, PNG, WebP, GIF, ...).")
-        ) from None
+        raise unreadable from None
+    # Only the formats platforms serve as photos: every other decoder stays out of reach.
+    if probe.format not in SCREENABLE_FORMATS:
+        raise unreadable
+    width, height = probe.size
     if width * height > settings.TAKEDOWN_MAX_IMAGE_PIXELS:
         raise InvalidInput(
             _("The image has %(pixels)s pixels; at most %(limit)s.")

@@ -310,6 +310,11 @@ REST_FRAMEWORK = {
     # forged X-Forwarded-For cannot reset a client's count.
     "NUM_PROXIES": env_int("TAKEDOWN_NUM_PROXIES", 0),
     "DEFAULT_PERMISSION_CLASSES": ["cases.permissions.IsStaffMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "takedown.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("TAKEDOWN_PAGE_SIZE", 25),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

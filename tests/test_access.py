@@ -780,3 +780,23 @@ def test_the_case_api_gives_a_reviewer_the_notice_evidence_and_decisions(
         client_for(moderator_a).get(identity["url"].replace("http://testserver", "")).status_code
         == 404
     )
+
+
+def test_a_json_body_nested_too_deeply_is_a_400_that_changes_nothing(filed, moderator_a):
+    from django.contrib.auth.models import Group
+
+    screener = User.objects.create(username="screener")
+    screener.groups.add(Group.objects.get(name="platform"))
+    hostile = "[" * 5000 + "]" * 5000
+    calls = [
+        (CommitAPIClient(), f"{NOTICES}{filed.reference}/withdraw/", filed.token),
+        (api_as(moderator_a), f"/api/v1/cases/{filed.case.pk}/decide/", None),
+        (api_as(screener), "/api/v1/screen/", None),
+    ]
+    for client, path, token in calls:
+        headers = {"HTTP_X_TRACKING_TOKEN": token} if token else {}
+        response = client.generic("POST", path, hostile, content_type="application/json", **headers)
+        assert response.status_code == 400, (path, response.content[:200])
+        assert "nested too deeply" in response.json()["detail"]
+    filed.case.refresh_from_db()
+    assert filed.case.state == "received" and not filed.case.decisions.exists()

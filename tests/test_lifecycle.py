@@ -534,7 +534,9 @@ def test_each_party_sees_the_history_it_is_entitled_to(story):
     assert not any(e["event"] == "notice_received" for e in uploader["timeline"])
     assert uploader["statement_of_reasons"]["ground"].startswith("PRC Civil Code")
     assert uploader["counter_notice"]["status"] == "waiting"
-    assert uploader["appeal"]["allowed"] is True
+    # The counter-notice is being handled: the appeal waits for its outcome.
+    assert uploader["appeal"]["allowed"] is False
+    assert "at this stage of the case" in uploader["appeal"]["reason"]
 
     complainant = client.get(
         f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
@@ -838,7 +840,7 @@ def test_only_a_block_can_be_limited_to_some_countries(story, measure):
     story.file()
     story.claim("moderator_a")
     story.decide("moderator_a", "uphold", expect=400, measure=measure, territorial_scope=["DE"])
-    assert "only block can be limited" in story.response.json()["territorial_scope"][0]
+    assert "Only block can be limited" in story.response.json()["territorial_scope"][0]
     story.state("in_review")
     story.post_is("live")
 
@@ -900,7 +902,41 @@ def test_an_uploaders_appeal_cannot_lift_another_uploaders_measure(story):
     # The complainant, who has not appealed, may appeal this appeal decision; the uploader may not.
     story.appeal("uploader", 409)
     assert "final within the platform" in story.response.json()["detail"]
-    story.appeal("complainant")
+    # The seller, whose deletion the appeal decision kept, still has their own appeal.
+    story.post = story.pack_post
+    seller = CommitAPIClient().get(
+        f"/api/v1/uploader/cases/{story.notice.reference}/",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    assert seller.json()["appeal"]["allowed"] is True, seller.json()["appeal"]
+    story.appeal("uploader")
+    story.state("appealed")
+
+
+def test_the_parties_are_not_offered_an_appeal_the_case_stage_holds_back(story):
+    for name, *args in UPHOLD:
+        getattr(story, name)(*args)
+    story.counter_notice()
+    story.state("counter_noticed")
+
+    uploader = CommitAPIClient().get(
+        f"/api/v1/uploader/cases/{story.notice.reference}/",
+        HTTP_X_UPLOADER_TOKEN=story.uploader_token(),
+    )
+    complainant = CommitAPIClient().get(
+        f"/api/v1/notices/{story.notice.reference}/", HTTP_X_TRACKING_TOKEN=story.notice.token
+    )
+    story.appeal("uploader", 409)
+    refusal = story.response.json()["detail"]
+    story.appeal("complainant", 409)
+
+    assert (
+        refusal == "An appeal is not possible at this stage of the case (counter-notice received)."
+    )
+    for view in (uploader.json(), complainant.json()):
+        assert view["appeal"]["allowed"] is False
+        assert view["appeal"]["reason"] == refusal
+        assert view["appeal"]["closes_at"]  # the window still runs once the stage allows it
 
 
 def test_the_web_decision_form_records_scope_and_end_date(story):

@@ -94,6 +94,22 @@ def test_the_same_key_with_a_different_notice_is_refused_and_reveals_nothing(
     assert Notice.objects.count() == 1
 
 
+def test_an_over_long_idempotency_key_is_a_400_with_a_message_and_nothing_stored(
+    anonymous_api, clinic_post
+):
+    response = anonymous_api.post(
+        "/api/v1/notices/",
+        notice_payload([post_url(clinic_post)]),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="k" * 201,
+    )
+
+    assert response.status_code == 400
+    assert "Nothing was stored" in response.json()["detail"]
+    assert response.json()["Idempotency-Key"] == ["At most 200 characters."]
+    assert Notice.objects.count() == 0
+
+
 def test_a_forged_forwarded_for_header_does_not_reset_the_throttle(anonymous_api, clinic_post):
     from rest_framework.settings import api_settings
 

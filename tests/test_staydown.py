@@ -447,8 +447,32 @@ def test_an_image_and_hashes_together_or_a_non_image_are_refused(db, platform_ac
 
     assert both.status_code == 400 and "not both" in str(both.json())
     assert not_an_image.status_code == 400
-    assert "could not be read as an image" in str(not_an_image.json())
+    assert "could not be read as a JPEG, PNG, WebP or GIF image" in str(not_an_image.json())
     assert BankEntry.objects.count() == 0
+
+
+def _encoded(image_format: str, size=(64, 48), mode="RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, "white").save(out, image_format)
+    return out.getvalue()
+
+
+def test_only_the_photo_formats_are_screened(db, platform_account):
+    for image_format in ("BMP", "TIFF"):
+        response = _screen(platform_account, _encoded(image_format))
+        assert response.status_code == 400, image_format
+        assert "could not be read as a JPEG, PNG, WebP or GIF image" in str(response.json())
+    for image_format in ("PNG", "GIF", "WEBP"):
+        assert _screen(platform_account, _encoded(image_format)).status_code == 200, image_format
+
+
+def test_a_decompression_bomb_is_refused_by_its_pixel_count(db, platform_account):
+    bomb = _encoded("PNG", size=(20000, 20000), mode="1")  # 400 megapixels in a few KB
+
+    response = _screen(platform_account, bomb)
+
+    assert response.status_code == 400
+    assert "too many pixels" in response.json()["detail"]
 
 
 def test_screening_needs_the_platform_account_or_staff(db, anonymous_api, stranger):

@@ -392,6 +392,15 @@ def test_the_api_filters_by_day_and_explains_bad_dates(upheld, legal):
     assert "is after until" in response.json()["detail"]
 
 
+def test_an_export_with_its_options_in_the_body_is_refused_and_records_nothing(upheld, legal):
+    response = api_as(legal).post("/api/v1/statements/", {"since": "2099-01-01"}, format="json")
+
+    assert response.status_code == 400
+    assert "Options go in the query string" in response.json()["detail"]
+    assert not StatementExport.objects.exists()
+    assert api_as(legal).post("/api/v1/statements/").json()["count"] == 2
+
+
 def test_the_api_returns_nothing_while_a_record_is_invalid(upheld, legal):
     _, decision = upheld
     Decision.objects.filter(pk=decision.pk).update(reasons="Call her at someone@example.com")

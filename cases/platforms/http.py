@@ -500,7 +500,7 @@ def _parsed(data: bytes):
     """The answer as JSON if it is JSON, else as text."""
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return data.decode("utf-8", "replace")
 
 
