@@ -335,6 +335,13 @@ def case_close(request, pk):
 
 # Evidence types re-encoded by takedown itself (notices.uploads), safe to show in a page.
 INLINE_EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+# The name a download is saved under says what it is; the stored name is random.
+EVIDENCE_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
 
 
 @require_safe
@@ -353,7 +360,8 @@ def evidence_response(user, pk: int, via: str = "web") -> FileResponse:
     # Images were re-encoded at intake and may show in the page; anything else (a PDF, re-drawn
     # from its pages' pixels at intake) is only ever downloaded. A browser runs nothing from it.
     disposition = "inline" if evidence.content_type in INLINE_EVIDENCE_TYPES else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}"'
+    extension = EVIDENCE_EXTENSIONS.get(evidence.content_type, "")
+    response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}{extension}"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

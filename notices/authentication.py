@@ -74,7 +74,11 @@ class OrganisationTokenAuthentication(BaseAuthentication):
             ApiToken.objects.select_related("organisation").filter(key_hash=hash_key(key)).first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("The API token is not valid.")
+            # Staff and screening tokens are valid elsewhere in the API, but not as this one.
+            raise exceptions.AuthenticationFailed(
+                "This is not an organisation's API token. Notices are filed with an "
+                "organisation's token, or with none."
+            )
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(
                 f"This API token ({token.prefix}…) was revoked on "

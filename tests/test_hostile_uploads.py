@@ -293,7 +293,7 @@ def test_a_pdf_polyglot_carrying_html_and_script_is_stored_only_as_its_pages_pix
     assert response.status_code == 200
     _assert_image_only_pdf(b"".join(response.streaming_content))
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"] == (f'attachment; filename="evidence-{document.pk}.pdf"')
     assert response["X-Content-Type-Options"] == "nosniff"
     policy = response["Content-Security-Policy"]
     assert "sandbox" in policy and "default-src 'none'" in policy
@@ -356,7 +356,7 @@ def test_images_are_shown_inline_but_sandboxed(anonymous_api, clinic_url, admin_
     photo = EvidenceFile.objects.get(kind=EvidenceFile.Kind.REFERENCE_PHOTO)
     response = web_as(admin_user).get(f"/staff/evidence/{photo.pk}/")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("inline;")
+    assert response["Content-Disposition"] == f'inline; filename="evidence-{photo.pk}.jpg"'
     assert "sandbox" in response["Content-Security-Policy"]
     _assert_clean_image(b"".join(response.streaming_content))
 

@@ -85,7 +85,7 @@ def test_a_valid_token_files_a_notice_recorded_as_filed_by_its_organisation(flag
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("Token tdo_not-a-real-key", "not valid"),
+        ("Token tdo_not-a-real-key", "not an organisation's API token"),
         ("Token", "Authorization: Token <key>"),
         ("Token two parts", "Authorization: Token <key>"),
     ],
