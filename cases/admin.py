@@ -170,12 +170,19 @@ class RepeatInfringerAdmin(ReadOnlyAdmin):
         "uploader_name",
         "upheld_cases",
         "flagged_at",
+        "warned_at",
         "account_measure",
         "account_measure_at",
+        "account_measure_ends_at",
         "cleared_at",
-        "account_measure_lifted_at",
+        "cleared_because",
     ]
-    list_filter = [("cleared_at", admin.EmptyFieldListFilter), "account_measure", "flagged_at"]
+    list_filter = [
+        ("cleared_at", admin.EmptyFieldListFilter),
+        "cleared_because",
+        "account_measure",
+        "flagged_at",
+    ]
     search_fields = ["uploader_id", "uploader_name"]
     readonly_fields = [f.name for f in RepeatInfringer._meta.fields]
 

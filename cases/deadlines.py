@@ -198,12 +198,13 @@ def _escalate_overdue(now) -> int:
 
 def enforce_deadlines(now=None) -> dict:
     """Apply every deadline of the policy: close unanswered requests for information, restore
-    content whose counter-notice waiting period ended, lift temporary measures that reached
-    their end date, and escalate missed deadlines."""
+    content whose counter-notice waiting period ended, lift temporary measures and account
+    suspensions that reached their end, and escalate missed deadlines."""
     now = now or timezone.now()
     return {
         "closed_unanswered": _close_unanswered(now),
         "restored": _restore_after_waiting_period(now),
         "expired_measures": _lift_expired_measures(now),
+        "ended_account_measures": account_measures.end_account_measures_due(now),
         "escalated": _escalate_overdue(now),
     }

@@ -245,7 +245,13 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
             standing.reconsider_uploader(case=case, uploader_id=measure.item.uploader_id)
         else:
             signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
-            standing.review_uploader(case=case, item=measure.item)
+            standing.review_uploader(
+                case=case,
+                item=measure.item,
+                decided_at=measure.decision.decided_at
+                if measure.decision_id
+                else measure.completed_at,
+            )
         enqueue_on_commit(tasks.notify_uploader, measure.pk)
     return measure
 

@@ -377,8 +377,8 @@ class RepeatInfringer(models.Model):
     uploader_name = models.CharField(max_length=200, blank=True)
     upheld_cases = models.PositiveIntegerField()
     flagged_at = models.DateTimeField()
-    # The case whose decision reached the threshold, and the one whose reversal cleared it:
-    # their logs record what happened to the flag and the account.
+    # The case whose decision reached the threshold (its log records the warning and the
+    # account measure), and the one whose reversal or end cleared the flag.
     flagged_in = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -393,8 +393,23 @@ class RepeatInfringer(models.Model):
     account_measure_refused_at = models.DateTimeField(null=True, blank=True)
     # When the uploader was sent the statement of reasons for the account measure.
     uploader_notified_at = models.DateTimeField(null=True, blank=True)
-    # Set when a reversed decision left the uploader below the threshold.
+    # The prior warning, when the policy gives one: due once flagged, and when the platform
+    # delivered it.
+    warning_due_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    # When the account measure became due (at the flag, or at the next upheld case after the
+    # warning), and when a suspension for a period ends.
+    account_measure_due_at = models.DateTimeField(null=True, blank=True)
+    account_measure_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class ClearedBecause(models.TextChoices):
+        REVERSED = "reversed", _("A decision behind it was reversed")
+        PERIOD_ENDED = "period_ended", _("The suspension period ended")
+
+    # Set when a reversed decision left the uploader below the threshold, or the suspension
+    # period ended.
     cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_because = models.CharField(max_length=20, choices=ClearedBecause.choices, blank=True)
     # The platform's answer to lifting the account measure, and when the uploader was told.
     account_measure_lifted_at = models.DateTimeField(null=True, blank=True)
     account_measure_lift_response = models.JSONField(default=dict, blank=True)

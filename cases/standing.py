@@ -40,38 +40,63 @@ def standing_flag(uploader_id: str):
     return RepeatInfringer.objects.filter(uploader_id=uploader_id, cleared_at__isnull=True)
 
 
-def review_uploader(*, case: Case, item: ReportedItem) -> RepeatInfringer | None:
-    """Flag the uploader once they reach the policy's number of upheld cases in the window;
-    the account measure, if the policy asks for one, goes to the platform after commit."""
+def review_uploader(*, case: Case, item: ReportedItem, decided_at) -> RepeatInfringer | None:
+    """After a measure on ``item`` (decided at ``decided_at``) was applied: flag the uploader
+    once they reach the policy's number of upheld cases in the window. If the policy asks for
+    an account measure, it is due at once, or, with a prior warning (DSA art. 23(1)), the
+    warning is due now and the measure at the next case decided against them after it."""
     from . import tasks
 
-    if not item.uploader_id or standing_flag(item.uploader_id).exists():
+    if not item.uploader_id:
+        return None
+    flag = standing_flag(item.uploader_id).select_for_update().first()
+    measure = settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE
+    if flag is not None:
+        warned_before = flag.warned_at is not None and decided_at > flag.warned_at
+        if measure and warned_before and flag.account_measure_due_at is None:
+            flag.account_measure_due_at = timezone.now()
+            flag.save(update_fields=["account_measure_due_at"])
+            _log_flag(case, flag, "repeat_infringer_measure_due", measure=measure)
+            enqueue_on_commit(tasks.apply_account_measure, flag.pk, flag.flagged_in_id)
         return None
     count = upheld_case_count(item.uploader_id, _window_start())
     if count < settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD:
         return None
-    flagged = RepeatInfringer.objects.create(
+    now = timezone.now()
+    warn_first = bool(measure) and settings.TAKEDOWN_REPEAT_INFRINGER_WARN_FIRST
+    flag = RepeatInfringer.objects.create(
         uploader_id=item.uploader_id,
         uploader_name=item.uploader_name,
         upheld_cases=count,
-        flagged_at=timezone.now(),
+        flagged_at=now,
         flagged_in=case,
+        warning_due_at=now if warn_first else None,
+        account_measure_due_at=now if measure and not warn_first else None,
     )
+    _log_flag(
+        case,
+        flag,
+        "repeat_infringer_flagged",
+        upheld_cases=count,
+        window_days=settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
+        account_measure=measure,
+        warning_first=warn_first,
+    )
+    if warn_first:
+        enqueue_on_commit(tasks.warn_repeat_infringer, flag.pk, case.pk)
+    elif measure:
+        enqueue_on_commit(tasks.apply_account_measure, flag.pk, case.pk)
+    return flag
+
+
+def _log_flag(case: Case, flag: RepeatInfringer, action: str, **details) -> None:
     log_append(
         case=case,
         actor=Actor.system(),
-        action="repeat_infringer_flagged",
+        action=action,
         from_state=case.state,
-        details={
-            "uploader_id": item.uploader_id,
-            "upheld_cases": count,
-            "window_days": settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
-            "account_measure": settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE,
-        },
+        details={"uploader_id": flag.uploader_id, "flag_id": flag.pk, **details},
     )
-    if settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE:
-        enqueue_on_commit(tasks.apply_account_measure, flagged.pk, case.pk)
-    return flagged
 
 
 def reconsider_uploader(*, case: Case, uploader_id: str) -> RepeatInfringer | None:
@@ -90,20 +115,16 @@ def reconsider_uploader(*, case: Case, uploader_id: str) -> RepeatInfringer | No
         return None
     flag.cleared_at = timezone.now()
     flag.cleared_in = case
-    flag.save(update_fields=["cleared_at", "cleared_in"])
-    log_append(
-        case=case,
-        actor=Actor.system(),
-        action="repeat_infringer_cleared",
-        from_state=case.state,
-        details={
-            "uploader_id": uploader_id,
-            "flag_id": flag.pk,
-            "upheld_cases": count,
-            "threshold": settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD,
-            "window_days": settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
-            "account_measure": flag.account_measure,
-        },
+    flag.cleared_because = RepeatInfringer.ClearedBecause.REVERSED
+    flag.save(update_fields=["cleared_at", "cleared_in", "cleared_because"])
+    _log_flag(
+        case,
+        flag,
+        "repeat_infringer_cleared",
+        upheld_cases=count,
+        threshold=settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD,
+        window_days=settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS,
+        account_measure=flag.account_measure,
     )
     # A measure still on its way is lifted by the task that applies it, once it sees the flag
     # cleared (both lock the flag's row).

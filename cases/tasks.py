@@ -71,36 +71,38 @@ def notify_dispute_outcome(self, decision_id: int, access_id: int) -> None:
             raise
 
 
+def _account_work(task, work, infringer_id: int, case_id: int) -> None:
+    """Account work on a repeat infringer; a platform that is briefly unavailable is asked
+    again a minute later, for as long as it takes (the sweeper also sends it again)."""
+    try:
+        work(infringer_id=infringer_id, case_id=case_id)
+    except PlatformError as error:
+        if task.request.is_eager or not error.transient:
+            raise
+        raise task.retry(exc=error, countdown=60) from error
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def apply_account_measure(self, infringer_id: int, case_id: int) -> None:
-    try:
-        account_measures.apply_account_measure(infringer_id=infringer_id, case_id=case_id)
-    except PlatformError as error:
-        if self.request.is_eager or not error.transient:
-            raise
-        raise self.retry(exc=error, countdown=60) from error
+    _account_work(self, account_measures.apply_account_measure, infringer_id, case_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def warn_repeat_infringer(self, infringer_id: int, case_id: int) -> None:
+    """Give a flagged uploader the prior warning before any account measure."""
+    _account_work(self, account_measures.warn_repeat_infringer, infringer_id, case_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def lift_account_measure(self, infringer_id: int, case_id: int) -> None:
-    """Lift the account measure of a repeat-infringer flag a reversal cleared."""
-    try:
-        account_measures.lift_account_measure(infringer_id=infringer_id, case_id=case_id)
-    except PlatformError as error:
-        if self.request.is_eager or not error.transient:
-            raise
-        raise self.retry(exc=error, countdown=60) from error
+    """Lift the account measure of a repeat-infringer flag a reversal or its end cleared."""
+    _account_work(self, account_measures.lift_account_measure, infringer_id, case_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def notify_account_measure(self, infringer_id: int, case_id: int) -> None:
     """Tell the uploader of the account measure (its statement of reasons), or of its lift."""
-    try:
-        account_measures.account_measure_notify_uploader(infringer_id=infringer_id, case_id=case_id)
-    except PlatformError as error:
-        if self.request.is_eager or not error.transient:
-            raise
-        raise self.retry(exc=error, countdown=60) from error
+    _account_work(self, account_measures.account_measure_notify_uploader, infringer_id, case_id)
 
 
 @shared_task

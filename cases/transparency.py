@@ -339,8 +339,12 @@ def account_facts(infringer: RepeatInfringer) -> str:
         f"The account was {done} under the platform's repeat-infringer policy: notices that its "
         f"content used a person's portrait unlawfully were upheld in {infringer.upheld_cases} "
         f"cases within {settings.TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS} days. Each of those "
-        "decisions was taken by a person; the account measure followed automatically once the "
-        "policy's threshold was reached."
+        "decisions was taken by a person; the account measure followed automatically "
+        + (
+            "at the next upheld decision after a prior warning."
+            if infringer.warned_at
+            else "once the policy's threshold was reached."
+        )
     )
 
 
@@ -367,6 +371,10 @@ def account_statement_for(infringer: RepeatInfringer, parties=None) -> dict:
     if item is not None:
         statement["content_date"] = content_date_for(item, item.notice)
     statement["application_date"] = timezone.localdate(infringer.account_measure_at).isoformat()
+    if infringer.account_measure_ends_at is not None:
+        statement["end_date_account_restriction"] = timezone.localdate(
+            infringer.account_measure_ends_at
+        ).isoformat()
     # No notice asked for the account measure: the platform's policy applied it.
     statement["source_type"] = schema.SOURCE_VOLUNTARY
     statement["automated_detection"] = "No"

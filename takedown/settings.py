@@ -421,6 +421,11 @@ TAKEDOWN_ESCALATION_EMAIL = env_str("TAKEDOWN_ESCALATION_EMAIL")
 TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = env_int("TAKEDOWN_REPEAT_INFRINGER_THRESHOLD", 3)
 TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS = env_int("TAKEDOWN_REPEAT_INFRINGER_WINDOW_DAYS", 365)
 TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = env_str("TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE")
+# As DSA art. 23(1) asks: a prior warning first (the measure follows the next upheld case after
+# it), and a suspension for a period, lifted by the deadline job (0: no end; "terminate" never
+# ends).
+TAKEDOWN_REPEAT_INFRINGER_WARN_FIRST = env_bool("TAKEDOWN_REPEAT_INFRINGER_WARN_FIRST", True)
+TAKEDOWN_REPEAT_INFRINGER_SUSPENSION_DAYS = env_int("TAKEDOWN_REPEAT_INFRINGER_SUSPENSION_DAYS", 90)
 # The ground of that account measure, in its statement of reasons (to the uploader and to the
 # EU Transparency Database), like a decision ground below. The reference is marked for
 # translation and shown to the uploader in the platform's language.

@@ -549,29 +549,59 @@ def test_each_party_sees_the_history_it_is_entitled_to(story):
     assert {"moderator_a", "uploader", "complainant", "system"} <= {e["actor_label"] for e in staff}
 
 
-def test_an_uploader_flagged_as_repeat_infringer_has_the_account_measure_applied(story, settings):
+def test_a_repeat_infringer_is_warned_then_suspended_for_the_period_then_restored(story, settings):
     from cases.models import RepeatInfringer
     from demo_platform.models import Account
 
     settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
     settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
-    for who in ("mei.lin@example.com", "her.agent@example.com"):
-        story.file(email=who)
-        story.claim("moderator_a")
-        story.decide("moderator_a", "uphold")
-        Post.objects.filter(pk=story.post.pk).update(state="live")  # reposted
+    account = posts_by_role("clinic")[0].account
+
+    def suspended() -> bool:
+        return Account.objects.get(pk=account.pk).suspended_at is not None
+
+    _upheld_cases(story, 2)
+    flagged = RepeatInfringer.objects.get()
+    assert flagged.uploader_id == account.handle and flagged.upheld_cases == 2
+    assert flagged.warned_at is not None and not suspended()
+    story.uploader_told("Warning: repeated portrait-right notices")
+    warning = UploaderMessage.objects.get(subject__startswith="Warning")
+    assert "will be suspended for 90 days" in warning.body
+
+    story.days(1)
+    _upheld_cases(story, 1)  # the next decision against the uploader after the warning
+    flagged.refresh_from_db()
+    assert suspended() and flagged.account_measure == "suspend"
+    assert flagged.account_measure_ends_at == flagged.account_measure_at + timedelta(days=90)
+    statement = UploaderMessage.objects.get(subject__contains="was suspended")
+    assert "duration: until" in statement.body and "after the warning sent on" in statement.body
+    assert flagged.flagged_in.log.filter(action="account_measure_applied").exists()
+
+    story.days(89)
+    story.enforce()
+    assert suspended()
+    story.days(1)
+    story.enforce()
+    flagged.refresh_from_db()
+    assert not suspended() and flagged.cleared_because == "period_ended"
+    story.uploader_told("The suspension of your account has ended")
+    assert story.result["ended_account_measures"] == 1
+
+
+def test_without_a_prior_warning_the_account_measure_follows_the_threshold(story, settings):
+    from cases.models import RepeatInfringer
+    from demo_platform.models import Account
+
+    _flag_after_upheld_cases(story, settings, 2)
 
     flagged = RepeatInfringer.objects.get()
-    assert flagged.uploader_id == story.post.account.handle
-    assert flagged.upheld_cases == 2 and flagged.account_measure == "suspend"
+    assert flagged.warned_at is None and flagged.account_measure == "suspend"
     assert Account.objects.get(pk=story.post.account_id).suspended_at is not None
-    assert story.case.log.filter(action="account_measure_applied").exists()
+    assert not UploaderMessage.objects.filter(subject__startswith="Warning").exists()
 
 
-def _flag_after_upheld_cases(story, settings, count, measure="suspend"):
+def _upheld_cases(story, count):
     """``count`` upheld notices against the same uploader, who reposts each time."""
-    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
-    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = measure
     for _ in range(count):
         # Each from another notifier: a second notice from the same one would join their case.
         story.notifiers = getattr(story, "notifiers", 0) + 1
@@ -579,6 +609,14 @@ def _flag_after_upheld_cases(story, settings, count, measure="suspend"):
         story.claim("moderator_a")
         story.decide("moderator_a", "uphold")
         Post.objects.filter(pk=story.post.pk).update(state="live")  # reposted
+
+
+def _flag_after_upheld_cases(story, settings, count, measure="suspend"):
+    """The policy without a prior warning: the account measure follows the threshold."""
+    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = measure
+    settings.TAKEDOWN_REPEAT_INFRINGER_WARN_FIRST = False
+    _upheld_cases(story, count)
 
 
 def _reverse_on_the_uploaders_appeal(story):
@@ -669,15 +707,22 @@ def test_a_lift_the_platform_refuses_is_logged_for_staff_and_not_asked_again(
         assert requeue_stalled_work()["account_measures"] == 0
 
 
-def test_the_sweeper_applies_an_account_measure_whose_task_was_lost(story, settings):
+def test_the_sweeper_applies_an_account_measure_whose_task_was_lost(story, settings, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from cases import tasks
     from cases.deadlines import requeue_stalled_work
     from cases.models import RepeatInfringer
     from demo_platform.models import Account
 
-    # Flagged while no account measure was configured: as if the task never reached a worker.
-    _flag_after_upheld_cases(story, settings, 2, measure="")
+    def broker_down(*args, **kwargs):
+        raise OperationalError("broker unreachable")
+
+    # The broker is down when the flag is raised: the measure's task never leaves.
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.apply_account_measure, "apply_async", broker_down)
+        _flag_after_upheld_cases(story, settings, 2)
     assert RepeatInfringer.objects.get().account_measure_at is None
-    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
 
     with story.capture(execute=True):
         assert requeue_stalled_work()["account_measures"] == 0  # too recent: may be on its way

@@ -794,6 +794,7 @@ def test_an_account_suspension_has_a_statement_that_is_exported_and_sent_to_the_
 ):
     settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 1
     settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
+    settings.TAKEDOWN_REPEAT_INFRINGER_WARN_FIRST = False
     posted = timezone.now() - datetime.timedelta(days=30)
     Post.objects.filter(pk=clinic_post.pk).update(created_at=posted)
     case = file_notice(anonymous_api, clinic_post)
@@ -826,6 +827,10 @@ def test_an_account_suspension_has_a_statement_that_is_exported_and_sent_to_the_
         "territorial_scope": list(dsa_schema.EUROPEAN_ECONOMIC_AREA_COUNTRY_CODES),
         "content_date": timezone.localdate(posted).isoformat(),
         "application_date": timezone.localdate(flagged.account_measure_at).isoformat(),
+        # Suspended for the policy's period (TAKEDOWN_REPEAT_INFRINGER_SUSPENSION_DAYS).
+        "end_date_account_restriction": timezone.localdate(
+            flagged.account_measure_at + datetime.timedelta(days=90)
+        ).isoformat(),
         "source_type": "SOURCE_VOLUNTARY",
         "automated_detection": "No",
         "automated_decision": "AUTOMATED_DECISION_FULLY",
