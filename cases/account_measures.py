@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 
@@ -134,6 +134,8 @@ def apply_account_measure(*, infringer_id: int, case_id: int) -> None:
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         flag = RepeatInfringer.objects.select_for_update().get(pk=flag.pk)
+        if flag.account_measure_at is not None:
+            return  # an overlapping run recorded it first (the platform saw the same key)
         flag.account_measure = measure
         flag.account_measure_at = timezone.now()
         flag.account_measure_response = result.response
@@ -201,9 +203,23 @@ def requeue_stalled_account_work(stalled, now) -> int:
     give, measures to apply or lift and uploaders to tell. Returns how many tasks were sent."""
     from . import tasks
 
-    due = RepeatInfringer.objects.annotate(
-        last_sent=Coalesce("swept_at", "cleared_at", "account_measure_due_at", "flagged_at")
-    ).filter(last_sent__lt=stalled, flagged_in__isnull=False)
+    # The latest thing that happened to the flag (flagged_at stands in for what has not).
+    last_step = Greatest(
+        *(
+            Coalesce(name, "flagged_at")
+            for name in (
+                "swept_at",
+                "warning_due_at",
+                "account_measure_due_at",
+                "account_measure_at",
+                "cleared_at",
+                "account_measure_lifted_at",
+            )
+        )
+    )
+    due = RepeatInfringer.objects.annotate(last_step=last_step).filter(
+        last_step__lt=stalled, flagged_in__isnull=False
+    )
     standing = due.filter(cleared_at__isnull=True)
     work = [
         (tasks.warn_repeat_infringer, f.pk, f.flagged_in_id)

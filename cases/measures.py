@@ -242,16 +242,13 @@ def measure_execute(*, measure_id: int) -> PlatformMeasure:
                 outcome=ReportedItem.Outcome.RESTORED
             )
             signals.measure_lifted.send(sender=PlatformMeasure, measure=measure.lifts)
-            standing.reconsider_uploader(case=case, uploader_id=measure.item.uploader_id)
+            # Restored by a later decision (a review of the dispute lifting the measure), not
+            # by the measure's own end or the counter-notice period: the finding was reversed.
+            if measure.decision_id and measure.decision_id != measure.lifts.decision_id:
+                standing.reconsider_uploader(case=case, uploader_id=measure.item.uploader_id)
         else:
             signals.measure_applied.send(sender=PlatformMeasure, measure=measure)
-            standing.review_uploader(
-                case=case,
-                item=measure.item,
-                decided_at=measure.decision.decided_at
-                if measure.decision_id
-                else measure.completed_at,
-            )
+            standing.review_uploader(case=case, item=measure.item)
         enqueue_on_commit(tasks.notify_uploader, measure.pk)
     return measure
 

@@ -400,11 +400,15 @@ class RepeatInfringer(models.Model):
     # When the account measure became due (at the flag, or at the next upheld case after the
     # warning), and when a suspension for a period ends.
     account_measure_due_at = models.DateTimeField(null=True, blank=True)
+    measure_due_in = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     account_measure_ends_at = models.DateTimeField(null=True, blank=True)
 
     class ClearedBecause(models.TextChoices):
         REVERSED = "reversed", _("A decision behind it was reversed")
         PERIOD_ENDED = "period_ended", _("The suspension period ended")
+        LAPSED = "lapsed", _("Its cases left the policy's window")
 
     # Set when a reversed decision left the uploader below the threshold, or the suspension
     # period ended.

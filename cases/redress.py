@@ -497,7 +497,8 @@ def _told_at(case: Case, decision: Decision, party: str, access: UploaderAccess 
         .values_list("uploader_notified_at", flat=True)
         .first()
     )
-    if told is None and decision.outcome == Decision.Outcome.UPHOLD:
+    made_rows = PlatformMeasure.objects.filter(decision=decision, item__in=uploader_items(access))
+    if told is None and decision.outcome == Decision.Outcome.UPHOLD and not made_rows.exists():
         # A decision (on another party's appeal, say) that kept this uploader's measure in
         # force made no new one: they were told when the measure they face was applied.
         told = (

@@ -564,11 +564,15 @@ def case_decide(
                 lifted = list(live.values())
             ReportedItem.objects.bulk_update(notice_items, ["measure", "outcome"])
             # A reversal may leave an uploader below the repeat-infringer threshold.
-            for uploader_id in {
-                item.uploader_id
-                for item in notice_items
-                if item.pk in was_upheld and item.outcome != ReportedItem.Outcome.UPHELD
-            }:
+            # In a stable order: two decisions reconsidering the same uploaders lock their
+            # flags in the same order, so they cannot deadlock.
+            for uploader_id in sorted(
+                {
+                    item.uploader_id
+                    for item in notice_items
+                    if item.pk in was_upheld and item.outcome != ReportedItem.Outcome.UPHELD
+                }
+            ):
                 standing.reconsider_uploader(case=case, uploader_id=uploader_id)
             created["measure_rows"] = PlatformMeasure.objects.bulk_create(rows) + lift_measures(
                 lifted, decision=decision, actor=actor

@@ -183,14 +183,12 @@ def _image_hashes(upload) -> tuple[list[str], dict]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
+            # Only the formats platforms serve as photos: no other decoder is ever tried.
+            probe = Image.open(io.BytesIO(data), formats=sorted(SCREENABLE_FORMATS))
     except Image.DecompressionBombError:
         raise InvalidInput(_("The image declares too many pixels to be a photo.")) from None
     except Exception:  # noqa: BLE001 - any failure to read the header is the same answer
         raise unreadable from None
-    # Only the formats platforms serve as photos: every other decoder stays out of reach.
-    if probe.format not in SCREENABLE_FORMATS:
-        raise unreadable
     width, height = probe.size
     if width * height > settings.TAKEDOWN_MAX_IMAGE_PIXELS:
         raise InvalidInput(

@@ -588,6 +588,91 @@ def test_a_repeat_infringer_is_warned_then_suspended_for_the_period_then_restore
     assert story.result["ended_account_measures"] == 1
 
 
+@pytest.fixture
+def warned_policy(settings):
+    settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = 2
+    settings.TAKEDOWN_REPEAT_INFRINGER_ACCOUNT_MEASURE = "suspend"
+    return settings
+
+
+def _suspended(story) -> bool:
+    from demo_platform.models import Account
+
+    return Account.objects.get(pk=posts_by_role("clinic")[0].account_id).suspended_at is not None
+
+
+def test_a_notice_from_before_the_warning_decided_after_it_does_not_suspend(story, warned_policy):
+    from cases.models import RepeatInfringer
+
+    story.file(email="early@example.com")
+    early = story.notice
+    story.days(1)
+    _upheld_cases(story, 2)
+    assert RepeatInfringer.objects.get().warned_at is not None
+    story.days(1)
+    story.notice = early
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold")
+
+    assert not _suspended(story)
+    assert RepeatInfringer.objects.get().account_measure_due_at is None
+    Post.objects.filter(pk=story.post.pk).update(state="live")  # reposted
+    # A notice received after the warning, once upheld, does.
+    _upheld_cases(story, 1)
+    assert _suspended(story)
+
+
+def test_a_warning_whose_cases_left_the_window_lapses_and_counting_starts_over(
+    story, warned_policy
+):
+    from cases.models import RepeatInfringer
+
+    _upheld_cases(story, 2)
+    story.days(400)  # past the 365-day window
+    _upheld_cases(story, 1)
+
+    assert not _suspended(story)
+    lapsed = RepeatInfringer.objects.get()
+    assert lapsed.cleared_because == "lapsed" and lapsed.account_measure_due_at is None
+
+
+def test_a_temporary_measure_ending_does_not_clear_the_flag_or_lift_the_suspension(story, settings):
+    from cases.models import RepeatInfringer
+
+    _flag_after_upheld_cases(story, settings, 1)
+    story.file(email="temporary@example.com")
+    story.claim("moderator_a")
+    story.decide("moderator_a", "uphold", ends_on=(START + timedelta(days=5)).date().isoformat())
+    assert _suspended(story)
+
+    story.days(7)
+    story.enforce()
+    story.post_is("live")  # the temporary measure ended
+
+    assert RepeatInfringer.objects.get().cleared_at is None
+    assert _suspended(story)
+
+
+def test_reversing_the_decision_after_the_warning_lifts_the_suspension_and_warns_again(
+    story, warned_policy
+):
+    from cases.models import RepeatInfringer
+
+    _upheld_cases(story, 2)
+    story.days(1)
+    _upheld_cases(story, 1)
+    assert _suspended(story)
+
+    _reverse_on_the_uploaders_appeal(story)  # the upheld notice after the warning
+
+    assert not _suspended(story)
+    first, second = RepeatInfringer.objects.order_by("pk")
+    assert first.cleared_because == "reversed" and first.account_measure_lifted_at is not None
+    assert second.cleared_at is None and second.upheld_cases == 2
+    assert second.warned_at is not None and second.account_measure_due_at is None
+    assert UploaderMessage.objects.filter(subject__startswith="Warning").count() == 2
+
+
 def test_without_a_prior_warning_the_account_measure_follows_the_threshold(story, settings):
     from cases.models import RepeatInfringer
     from demo_platform.models import Account
@@ -1326,3 +1411,27 @@ def test_the_good_faith_declaration_is_the_one_the_policys_law_asks_for(
     )
     assert response.status_code == 400
     assert words in response.json()["good_faith"][0]
+
+
+def test_flags_raised_before_flags_knew_their_case_are_linked_by_the_migration(story, settings):
+    import importlib
+
+    from django.apps import apps
+
+    from cases.models import RepeatInfringer
+
+    migration = importlib.import_module(
+        "cases.migrations.0020_repeat_infringer_warning_period_and_clearing"
+    )
+    _flag_after_upheld_cases(story, settings, 2)
+    flag = RepeatInfringer.objects.get()
+    home = flag.flagged_in_id
+    RepeatInfringer.objects.filter(pk=flag.pk).update(
+        flagged_in=None, account_measure_due_at=None, measure_due_in=None
+    )
+
+    migration.link_existing_flags(apps, None)
+
+    flag.refresh_from_db()
+    assert flag.flagged_in_id == home and flag.measure_due_in_id == home
+    assert flag.account_measure_due_at == flag.account_measure_at
