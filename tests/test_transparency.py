@@ -93,7 +93,8 @@ def test_each_applied_measure_gives_one_statement_checked_field_by_field(
         f"{case.reference}-item{disconnected.item_id}-measure{disconnected.pk}",
     ]
     ground = settings.TAKEDOWN_DECISION_GROUNDS["portrait_right"]
-    received = timezone.localdate(case.notice.received_at).isoformat()
+    # The demo platform says when each post was made; that day, not the notice's, is the date.
+    posted = timezone.localdate(deleted.item.posted_at).isoformat()
     expected_facts = (
         "[removed] ([removed]) showed that the clinic's post [removed] uses her selfie, "
         "mirrored and cropped, as a customer result without her consent."
@@ -107,7 +108,7 @@ def test_each_applied_measure_gives_one_statement_checked_field_by_field(
         "decision_facts": expected_facts,
         "content_type": ["CONTENT_TYPE_IMAGE"],
         "territorial_scope": list(dsa_schema.EUROPEAN_ECONOMIC_AREA_COUNTRY_CODES),
-        "content_date": received,
+        "content_date": posted,
         "application_date": timezone.localdate(deleted.completed_at).isoformat(),
         "source_type": "SOURCE_ARTICLE_16",
         "automated_detection": "No",
